@@ -1,0 +1,1 @@
+"""Bytes -> text and tables, one module per format. See `extractors.base` for the output type."""
