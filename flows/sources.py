@@ -1,0 +1,243 @@
+"""Turn what the user typed (`govinfo run SOURCE ... --manifest FILE`) into a list of inputs.
+
+Why a separate step: the flow must know every input before it starts, count them in the run
+summary, and quarantine the bad ones with a reason. So discovery never raises for one bad
+entry: a missing path, a `file://` or `ftp://` line, an unreadable manifest all become a
+`Source` of kind "rejected" carrying the reason, and the rest of the run goes on.
+
+Only http and https are fetched: other schemes would let a manifest read arbitrary local
+files or talk protocols we have no politeness rules for.
+"""
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = ["Source", "SourceKind", "discover", "read_manifest"]
+
+SourceKind = Literal["file", "url", "rejected"]
+_GLOB_CHARS = frozenset("*?[")
+_MANIFEST_ENCODINGS = ("utf-8-sig", "gb18030")  # Excel in a Chinese locale saves CSV as GBK
+
+
+@dataclass
+class Source:
+    """One input: a local file, a URL to fetch, or an entry rejected with `reason`.
+
+    `hints` carries what a CSV manifest says about the report (region, region_code, year,
+    issuer, ...) so the extractor can use it when the document itself is silent.
+    """
+
+    uri: str
+    kind: SourceKind
+    hints: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None
+
+
+def discover(sources: list[str], manifest: str | None = None) -> list[Source]:
+    """Expand command-line sources, then manifest entries, into unique `Source`s.
+
+    Order is stable: sources in the order given, each directory or glob expanded in sorted
+    path order. A source met twice is returned once, at its first position; hints from later
+    mentions fill in keys the first one lacked.
+    """
+    found: list[Source] = []
+    for entry in sources:
+        found.extend(_expand(entry, Path.cwd(), {}))
+    if manifest is not None:
+        found.extend(read_manifest(manifest))
+    return _dedupe(found)
+
+
+def read_manifest(manifest: str | os.PathLike[str]) -> list[Source]:
+    """Sources listed in a manifest: one per line, or a CSV with a `source` column.
+
+    Relative paths are resolved against the manifest's folder, so a manifest travels with
+    its files. An unreadable manifest is itself one rejected source.
+    """
+    path = Path(manifest).expanduser()
+    text, problem = _read_text(path)
+    if text is None:
+        return [Source(_abspath(path), "rejected", reason=problem)]
+    base = path.absolute().parent
+    found: list[Source] = []
+    for entry, hints in _manifest_entries(text):
+        found.extend(_expand(entry, base, hints))
+    return found
+
+
+def _read_text(path: Path) -> tuple[str | None, str | None]:
+    """The manifest's text, trying UTF-8 then GB18030; or None and why not."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, "no such manifest file"
+    except IsADirectoryError:
+        return None, "manifest is a directory"
+    except OSError as exc:
+        return None, f"cannot read manifest: {exc.strerror or exc}"
+    for encoding in _MANIFEST_ENCODINGS:
+        try:
+            return data.decode(encoding), None
+        except UnicodeDecodeError:
+            continue
+    return None, "manifest is neither UTF-8 nor GB18030 text"
+
+
+def _manifest_entries(text: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """(entry, hints) pairs; a header row naming a `source` column makes it a CSV."""
+    lines = text.splitlines()
+    header_at = next((i for i, line in enumerate(lines) if not _is_skippable(line)), None)
+    if header_at is None:
+        return
+    delimiter = "\t" if "\t" in lines[header_at] else ","
+    header = [c.strip().lower() for c in next(csv.reader([lines[header_at]], delimiter=delimiter))]
+    if "source" in header:
+        yield from _csv_entries("\n".join(lines[header_at:]), delimiter)
+    else:
+        yield from ((line.strip(), {}) for line in lines if not _is_skippable(line))
+
+
+def _is_skippable(line: str) -> bool:
+    """Blank lines and `#` comments carry no source."""
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+def _csv_entries(text: str, delimiter: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """Rows of a CSV manifest: the `source` cell plus every other non-empty cell as a hint."""
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader.fieldnames = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    for row in reader:
+        entry = (row.get("source") or "").strip()
+        if _is_skippable(entry):
+            continue
+        hints = {key: value.strip() for key, value in row.items()
+                 if key and key != "source" and isinstance(value, str) and value.strip()}
+        yield entry, hints
+
+
+def _expand(entry: str, base: Path, hints: dict[str, str]) -> list[Source]:
+    """One entry -> the sources it stands for; an entry the OS chokes on is rejected, not raised."""
+    try:
+        return _expand_entry(entry, base, hints)
+    except (OSError, ValueError) as exc:  # e.g. a NUL byte, a name too long, EACCES on a folder
+        return [Source(entry, "rejected", dict(hints), f"unusable path: {exc}")]
+
+
+def _expand_entry(entry: str, base: Path, hints: dict[str, str]) -> list[Source]:
+    """A URL, the files a path / directory / glob stands for, or one rejection."""
+    if not entry.strip():
+        return [Source(entry, "rejected", dict(hints), "empty source")]
+    scheme = _scheme(entry)
+    # a one-letter "scheme" is a Windows drive; `report:2023.pdf` may be a real file name
+    if scheme in ("http", "https") or (len(scheme) > 1 and not (base / entry).exists()):
+        return [_url_source(entry, scheme, hints)]
+    entry = os.path.expanduser(entry)
+    if os.path.isabs(entry):
+        return _path_sources(Path(entry), entry, hints)
+    # the manifest's folder is literal even if its name happens to contain [ or *
+    return _path_sources(base / entry, os.path.join(glob.escape(str(base)), entry), hints)
+
+
+def _scheme(entry: str) -> str:
+    """The URL scheme of an entry, '' for a plain path (urlsplit itself can raise)."""
+    head, sep, _ = entry.partition(":")
+    if sep and head[:1].isalpha() and all(c.isalnum() or c in "+-." for c in head):
+        return head.lower()
+    return ""
+
+
+def _url_source(entry: str, scheme: str, hints: dict[str, str]) -> Source:
+    """http(s) URLs are accepted (normalized for de-duplication); any other scheme is not."""
+    if scheme not in ("http", "https"):
+        return Source(entry, "rejected", dict(hints),
+                      f"unsupported URL scheme '{scheme}' (only http and https)")
+    try:
+        parts = urlsplit(entry)
+        host, _ = parts.hostname, parts.port  # .port raises on a non-numeric port
+    except ValueError as exc:
+        return Source(entry, "rejected", dict(hints), f"invalid URL: {exc}")
+    if not host:
+        return Source(entry, "rejected", dict(hints), "invalid URL: no host")
+    normalized = urlunsplit((scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+    return Source(normalized, "url", dict(hints))
+
+
+def _path_sources(path: Path, pattern: str, hints: dict[str, str]) -> list[Source]:
+    """A file, every visible file under a directory, or every match of a glob.
+
+    An existing path wins over a glob reading, so a file literally named `report[1].pdf`
+    is still found.
+    """
+    if path.is_dir():
+        return [Source(p, "file", dict(hints)) for p in _walk(path)]
+    if path.exists() or path.is_symlink():
+        return [_file_source(path, hints)]
+    if _GLOB_CHARS & set(pattern):
+        return _glob_sources(path, pattern, hints)
+    return [Source(_abspath(path), "rejected", dict(hints), "no such file")]
+
+
+def _file_source(path: Path, hints: dict[str, str]) -> Source:
+    """An explicitly named file, rejected if it cannot possibly be read."""
+    if not path.exists():
+        return Source(_abspath(path), "rejected", dict(hints), "broken symbolic link")
+    if not path.is_file():
+        return Source(_abspath(path), "rejected", dict(hints), "not a regular file")
+    if not os.access(path, os.R_OK):
+        return Source(_abspath(path), "rejected", dict(hints), "permission denied")
+    return Source(_abspath(path), "file", dict(hints))
+
+
+def _glob_sources(path: Path, pattern: str, hints: dict[str, str]) -> list[Source]:
+    """Expand a glob (`**` crosses directories); matched directories are walked too."""
+    files: list[str] = []
+    for match in sorted(glob.glob(pattern, recursive=True)):
+        if os.path.isdir(match):
+            files.extend(_walk(Path(match)))
+        elif os.path.isfile(match):
+            files.append(_abspath(Path(match)))
+    if not files:
+        return [Source(_abspath(path), "rejected", dict(hints), "no file matches the pattern")]
+    return [Source(f, "file", dict(hints)) for f in files]
+
+
+def _walk(root: Path) -> list[str]:
+    """Visible regular files under `root`, sorted; hidden files and folders are skipped.
+
+    Hidden entries are editor backups, VCS metadata, `.DS_Store`: never reports. Symlinked
+    folders are not followed, so a link loop cannot make discovery endless.
+    """
+    files: list[str] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            full = os.path.join(folder, name)
+            if not name.startswith(".") and os.path.isfile(full):
+                files.append(_abspath(Path(full)))
+    return sorted(files)
+
+
+def _abspath(path: Path) -> str:
+    """Absolute, normalized, symlinks kept: the path as the user would recognise it."""
+    return os.path.abspath(path)
+
+
+def _dedupe(found: list[Source]) -> list[Source]:
+    """Keep the first mention of each (kind, uri); merge hints from later mentions."""
+    unique: dict[tuple[str, str], Source] = {}
+    for source in found:
+        key = (source.kind, source.uri)
+        first = unique.setdefault(key, source)
+        if first is not source:
+            for name, value in source.hints.items():
+                first.hints.setdefault(name, value)
+    return list(unique.values())
