@@ -1,0 +1,245 @@
+"""The indicator catalog and its label aliases, loaded from the CSV files in `transforms/catalog/`.
+
+Labels map to indicator codes through data, so that a new way of writing a label is a data
+change. Matching rules, in order of weight:
+  * an alias that equals the whole label beats one contained in it;
+  * a longer alias beats a shorter one (more of the label explained);
+  * an alias at the end of the label beats one in the middle (Chinese noun phrases are
+    head-final: in 对政府信息公开申请的答复数 the head is 答复数);
+  * an alias that needs a context (行政复议 / 行政诉讼) only matches when the context word occurs
+    in the label, the column or the surrounding text, and the nearest occurrence wins.
+A '-' code vetoes any mapping (a label summing several channels is no single indicator).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+GAP = "…"
+_ENUM = re.compile(
+    r"^(?:其中[:：]?|[一二三四五六七八九十]+[、.．]|\([一二三四五六七八九十]+\)|"
+    r"\(\d{1,2}\)|\d{1,2}[.、．)](?!\d)|\d{1,2}(?=[\u4e00-\u9fff])(?![年月日号时个岁万千百余多])|"
+    r"[⑴-⒇]|[①-⑳]|[Ⅰ-Ⅻ]+|"
+    r"[a-zA-Z][.)、]|第[一二三四五六七八九十]+[项条部分][、:]?)"
+)
+_QUOTES = re.compile(r"[“”\"'‘’《》「」『』〈〉【】\s]")
+_PARENS = re.compile(r"\([^()]*\)")
+_TRAIL = re.compile(r"(?:[:：,，.。;；、]|(?<=[\u4e00-\u9fff]{2})(?:的|为|是|达|达到|共|共计|约|近))+$")
+_LEAD = re.compile(r"^(?:共|全年|本年度|全区|全市|全县)+(?=[\u4e00-\u9fff]{2})")
+
+
+@lru_cache(maxsize=1)
+def _folds() -> list[tuple[str, str]]:
+    return [("政务信息", "政府信息"), ("政务公开信息", "政府信息"), ("政府信息依申请公开", "政府信息公开申请")]
+
+
+def label_key(label: str, keep_parens: bool = False) -> str:
+    """Canonical form of a label for matching: no blanks, quotes, numbering or notes."""
+    s = _QUOTES.sub("", label or "")
+    for _ in range(4):
+        m = _ENUM.match(s)
+        if not m or m.end() == 0:
+            break
+        s = s[m.end():]
+    if not keep_parens:
+        prev = None
+        while prev != s:
+            prev, s = s, _PARENS.sub("", s)
+    s = _TRAIL.sub("", s)
+    s = _LEAD.sub("", s)
+    for a, b in _folds():
+        s = s.replace(a, b)
+    return s
+
+
+def enum_level(label: str) -> int | None:
+    """Depth of a row label's numbering (一、=1, (一)=2, 1.=3, (1)/⑴=4, ①=5, Ⅰ=6)."""
+    s = _QUOTES.sub("", label or "")
+    s = re.sub(r"^其中[:：]?", "", s)
+    if re.match(r"^[一二三四五六七八九十]+[、.．]", s):
+        return 1
+    if re.match(r"^\([一二三四五六七八九十]+\)", s):
+        return 2
+    if re.match(r"^\d{1,2}[.、．](?!\d)|^\d{1,2}(?=[\u4e00-\u9fff])(?![年月日号时个岁万千百余多])", s):
+        return 3
+    if re.match(r"^\(\d{1,2}\)|^[⑴-⒇]", s):
+        return 4
+    if re.match(r"^[①-⑳]", s):
+        return 5
+    if re.match(r"^[Ⅰ-Ⅻ]", s):
+        return 6
+    return None
+
+
+@dataclass(frozen=True)
+class Alias:
+    code: str
+    text: str
+    column: str
+    context: str
+    units: tuple[str, ...]
+    exact: bool
+    regex: re.Pattern[str] | None
+    parts: tuple[str, ...]
+
+    @property
+    def literal_len(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+
+@dataclass(frozen=True)
+class Match:
+    code: str
+    breakdown: str | None
+    score: float
+    alias: str
+
+
+@dataclass(frozen=True)
+class ColumnTerm:
+    term: str
+    role: str
+    value: str
+    parent: str
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with files("transforms").joinpath(f"catalog/{name}").open(encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f)
+                if r and not (next(iter(r.values())) or "").startswith("#")]
+
+
+def _find_parts(hay: str, parts: tuple[str, ...], max_gap: int = 12) -> tuple[int, int] | None:
+    """Find parts in order, each within max_gap characters of the previous one."""
+    start = hay.find(parts[0])
+    while start >= 0:
+        pos = start + len(parts[0])
+        ok = True
+        for p in parts[1:]:
+            nxt = hay.find(p, pos)
+            if nxt < 0 or nxt - pos > max_gap:
+                ok = False
+                break
+            pos = nxt + len(p)
+        if ok:
+            return start, pos
+        start = hay.find(parts[0], start + 1)
+    return None
+
+
+class Catalog:
+    """Indicators, aliases and column vocabulary; `match` maps a label to a code."""
+
+    def __init__(self) -> None:
+        self.indicators = {r["code"]: r for r in _rows("indicators.csv")}
+        self.aliases: list[Alias] = []
+        for r in _rows("aliases.csv"):
+            text = r["alias"].strip()
+            rx = re.compile(text[3:]) if text.startswith("re:") else None
+            key = text if rx else label_key(text)
+            parts = tuple(p for p in key.split(GAP) if p) if not rx else ("re",)
+            self.aliases.append(Alias(
+                code=r["code"].strip(), text=key, column=label_key(r.get("column") or ""),
+                context=(r.get("context") or "").strip(),
+                units=tuple(u for u in (r.get("unit") or "").split("|") if u),
+                exact=(r.get("exact") or "").strip() == "1", regex=rx, parts=parts))
+            if r["code"] not in ("-",) and r["code"] not in self.indicators:
+                raise ValueError(f"alias for unknown indicator {r['code']!r}")
+        self.columns = [ColumnTerm(r["term"], r["role"], r.get("value") or "",
+                                   r.get("parent") or "") for r in _rows("columns.csv")]
+        self.zero_statements = [(r["code"], re.compile(r["pattern"]))
+                                for r in _rows("zero_statements.csv")]
+
+    def unit(self, code: str) -> str:
+        return self.indicators[code]["unit"]
+
+    def catalog_rows(self) -> list[dict]:
+        by_code: dict[str, list[str]] = {}
+        for a in self.aliases:
+            if a.code != "-":
+                label = a.text if not a.column else f"{a.text} {a.column}"
+                by_code.setdefault(a.code, []).append(label)
+        return [dict(r, aliases=by_code.get(code, []), core=r.get("core") == "1")
+                for code, r in self.indicators.items()]
+
+    def column_role(self, header: str) -> list[ColumnTerm]:
+        """Roles a column header plays: breakdown terms must equal the header, others be in it."""
+        key = label_key(header)
+        out: list[ColumnTerm] = []
+        for t in self.columns:
+            if t.role in ("breakdown", "label", "unit", "group"):
+                if key == t.term:
+                    out.append(t)
+            elif GAP in t.term:
+                if _find_parts(key, tuple(p for p in t.term.split(GAP) if p), 30):
+                    out.append(t)
+            elif t.term in key:
+                out.append(t)
+        return out
+
+    def match(self, label: str, column: str = "", context: str = "",
+              unit: str | None = None) -> Match | None:
+        key = label_key(label)
+        if "或" in key and not column:
+            # 涉密或涉及个人隐私: a label naming two indicators is neither of them
+            codes = {m.code for part in key.split("或") if len(part) >= 2
+                     for m in [self.match(part, "", context, unit)] if m}
+            if len(codes) >= 2:
+                return None
+        ckey = label_key(column) if column else ""
+        leaf = label_key(column.split("/")[-1]) if column else ""
+        best: Match | None = None
+        best_veto = False
+        for a in self.aliases:
+            if a.units and unit not in a.units:
+                continue
+            if a.column and a.column not in ckey:
+                continue
+            breakdown = None
+            score = 0.0
+            if a.regex is not None:
+                m = a.regex.search(key)
+                if not m:
+                    continue
+                breakdown = m.groupdict().get("cat")
+                score = 30.0
+            elif a.exact:
+                if key != a.text and not (not key and leaf == a.text):
+                    continue
+                score = len(a.text) * 10 + 100
+            else:
+                found = None
+                for hay in (key, ckey):
+                    if not hay:
+                        continue
+                    span = _find_parts(hay, a.parts)
+                    if span:
+                        found = (hay, span)
+                        break
+                if not found:
+                    continue
+                hay, (s, e) = found
+                score = a.literal_len * 10 + (40 if e == len(hay) else 0)
+                score += 100 if (s == 0 and e == len(hay)) else 0
+            if a.column:
+                score += len(a.column) * 10
+            if a.context:
+                where = f"{context}/{label}/{column}"
+                pos = where.rfind(a.context)
+                if pos < 0:
+                    continue
+                score += 5 - (len(where) - pos) / 1000.0
+            if best is None or score > best.score:
+                best = Match(a.code, breakdown, score, a.text)
+                best_veto = a.code == "-"
+        if best is None or best_veto:
+            return None
+        return best
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    return Catalog()

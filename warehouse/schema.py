@@ -1,0 +1,122 @@
+"""The warehouse schema as an ordered list of migrations.
+
+Every warehouse file records the migrations applied to it in `schema_migrations`, so an old file
+is upgraded in place by running only the ones it lacks. Never edit a released migration: append a
+new one.
+"""
+from __future__ import annotations
+
+import duckdb
+
+# Indicators shown as columns of metrics_wide (period year, breakdown ''): the core set.
+WIDE_CODES: list[str] = [
+    "proactive.total", "proactive.website", "proactive.gazette", "proactive.weibo",
+    "proactive.wechat", "proactive.platform", "proactive.other_channels",
+    "proactive.normative_documents", "press.conferences", "reading_rooms.count",
+    "rules.issued", "rules.repealed", "rules.in_force", "normative_docs.issued",
+    "normative_docs.repealed", "normative_docs.in_force", "licensing.decisions",
+    "penalties.decisions", "coercion.decisions", "admin_fees.amount",
+    "requests.received", "requests.received_in_person", "requests.received_online",
+    "requests.received_letter", "requests.received_fax", "requests.received_email",
+    "requests.received_other", "requests.carried_over", "requests.answered",
+    "requests.granted", "requests.partially_granted", "requests.denied",
+    "requests.cannot_provide", "requests.not_processed", "requests.other_result",
+    "requests.carried_forward", "review.total", "review.upheld", "review.corrected",
+    "review.other", "review.pending", "litigation.total", "litigation.upheld",
+    "litigation.corrected", "litigation.other", "litigation.pending", "complaints.total",
+    "fees.collected", "staff.total", "staff.full_time", "staff.part_time",
+    "funding.special", "training.sessions", "training.attendees",
+]
+
+REPORT_COLUMNS = (
+    "report_id", "source_uri", "media_type", "encoding", "script", "title", "region_name",
+    "region_code", "province", "admin_level", "issuer", "issuer_type", "report_year",
+    "published_on", "template", "template_version", "status", "warnings", "n_chars",
+    "extractor_version", "run_id", "loaded_at",
+)
+
+
+def _wide_view_sql() -> str:
+    cols = ",\n  ".join(
+        f"max(m.value) filter (where m.indicator_code = '{c}') as \"{c.replace('.', '_')}\""
+        for c in WIDE_CODES
+    )
+    return f"""
+create or replace view metrics_wide as
+select
+  r.report_id, r.source_uri, r.title, r.region_name, r.region_code, r.province, r.admin_level,
+  r.issuer, r.issuer_type, r.report_year, r.published_on, r.template, r.status,
+  {cols}
+from reports r
+left join metrics m
+  on m.report_id = r.report_id and m.period = 'year' and m.breakdown = ''
+group by all
+"""
+
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (1, "initial contract tables", [
+        """create table if not exists reports (
+            report_id varchar primary key, source_uri varchar, media_type varchar,
+            encoding varchar, script varchar, title varchar, region_name varchar,
+            region_code varchar, province varchar, admin_level varchar, issuer varchar,
+            issuer_type varchar, report_year integer, published_on date, template varchar,
+            template_version varchar, status varchar, warnings varchar, n_chars integer,
+            extractor_version varchar, run_id varchar, loaded_at timestamp)""",
+        """create table if not exists report_sources (
+            report_id varchar, source_uri varchar, first_seen timestamp, last_seen timestamp,
+            primary key (report_id, source_uri))""",
+        """create table if not exists metrics (
+            report_id varchar, indicator_code varchar, breakdown varchar, period varchar,
+            value double, unit varchar, qualifier varchar, method varchar, evidence varchar,
+            span_start integer, span_end integer,
+            primary key (report_id, indicator_code, breakdown, period))""",
+        """create table if not exists indicators (
+            code varchar primary key, unit varchar, name_zh varchar, name_en varchar,
+            description varchar, aliases varchar[], core boolean)""",
+        """create table if not exists observations (
+            report_id varchar, obs_no integer, label varchar, column_label varchar,
+            value double, unit varchar, qualifier varchar, method varchar,
+            indicator_code varchar, breakdown varchar, period varchar,
+            span_start integer, span_end integer, primary key (report_id, obs_no))""",
+        """create table if not exists checks (
+            report_id varchar, "check" varchar, status varchar, expected double,
+            actual double, detail varchar)""",
+        """create table if not exists documents (report_id varchar primary key, text varchar)""",
+        """create table if not exists quarantine (
+            source_uri varchar, sha256 varchar, reason varchar, at timestamp, run_id varchar,
+            primary key (source_uri, sha256))""",
+        """create table if not exists runs (
+            run_id varchar primary key, started_at timestamp, finished_at timestamp,
+            inputs integer, loaded integer, skipped integer, quarantined integer,
+            metrics integer, failed_checks integer, seconds double, sources varchar)""",
+        """create table if not exists fetches (
+            url varchar, fetched_at timestamp, status integer, sha256 varchar,
+            content_type varchar, etag varchar, last_modified varchar, not_modified boolean,
+            attempts integer, error varchar, run_id varchar)""",
+        _wide_view_sql(),
+    ]),
+]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Bring a warehouse up to the latest schema; returns the versions applied now."""
+    con.execute("""create table if not exists schema_migrations (
+        version integer primary key, description varchar, applied_at timestamp)""")
+    have = {r[0] for r in con.execute("select version from schema_migrations").fetchall()}
+    applied: list[int] = []
+    for version, description, statements in MIGRATIONS:
+        if version in have:
+            continue
+        con.execute("begin transaction")
+        try:
+            for sql in statements:
+                con.execute(sql)
+            con.execute("insert into schema_migrations values (?, ?, now())",
+                        [version, description])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        applied.append(version)
+    return applied

@@ -1,0 +1,235 @@
+"""Loading results into the DuckDB warehouse: one writer, one transaction per batch.
+
+A batch either lands whole or not at all, so a run killed half-way leaves the warehouse as it was
+before the batch it was loading. Rows are replaced by report_id (the sha256 of the bytes), so the
+same bytes loaded again change nothing; a changed file under the same path drops the rows of the
+bytes it used to have, unless another path still holds those bytes.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.schema import migrate
+
+_T = pa.string()
+_SCHEMAS: dict[str, pa.Schema] = {
+    "reports": pa.schema([
+        ("report_id", _T), ("source_uri", _T), ("media_type", _T), ("encoding", _T),
+        ("script", _T), ("title", _T), ("region_name", _T), ("region_code", _T),
+        ("province", _T), ("admin_level", _T), ("issuer", _T), ("issuer_type", _T),
+        ("report_year", pa.int32()), ("published_on", pa.date32()), ("template", _T),
+        ("template_version", _T), ("status", _T), ("warnings", _T), ("n_chars", pa.int32()),
+        ("extractor_version", _T), ("run_id", _T), ("loaded_at", pa.timestamp("us")),
+    ]),
+    "metrics": pa.schema([
+        ("report_id", _T), ("indicator_code", _T), ("breakdown", _T), ("period", _T),
+        ("value", pa.float64()), ("unit", _T), ("qualifier", _T), ("method", _T),
+        ("evidence", _T), ("span_start", pa.int32()), ("span_end", pa.int32()),
+    ]),
+    "observations": pa.schema([
+        ("report_id", _T), ("obs_no", pa.int32()), ("label", _T), ("column_label", _T),
+        ("value", pa.float64()), ("unit", _T), ("qualifier", _T), ("method", _T),
+        ("indicator_code", _T), ("breakdown", _T), ("period", _T),
+        ("span_start", pa.int32()), ("span_end", pa.int32()),
+    ]),
+    "checks": pa.schema([
+        ("report_id", _T), ("check", _T), ("status", _T), ("expected", pa.float64()),
+        ("actual", pa.float64()), ("detail", _T),
+    ]),
+    "documents": pa.schema([("report_id", _T), ("text", _T)]),
+}
+REPORT_TABLES = ("metrics", "observations", "checks", "documents", "reports")
+
+
+@dataclass
+class ReportResult:
+    """Everything the transforms produced for one document."""
+
+    report: dict[str, Any]
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    observations: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    text: str = ""
+
+
+@dataclass
+class Quarantined:
+    source_uri: str
+    sha256: str | None
+    reason: str
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    schema = _SCHEMAS[table]
+    cols = {f.name: [r.get(f.name) for r in rows] for f in schema}
+    return pa.table(cols, schema=schema)
+
+
+def connect(path: str | Path, read_only: bool = False, retries: float = 0.0
+            ) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse. DuckDB lets one process hold the file for writing and refuses other
+    opens meanwhile, so readers may wait up to `retries` seconds for a load to finish."""
+    path = Path(path)
+    deadline = time.monotonic() + retries
+    while True:
+        try:
+            if read_only:
+                return duckdb.connect(str(path), read_only=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(path))
+            migrate(con)
+            return con
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
+def load_catalog(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+    """Replace the indicator catalog with the project's catalog data (idempotent)."""
+    tbl = pa.table({
+        "code": [r["code"] for r in rows], "unit": [r["unit"] for r in rows],
+        "name_zh": [r["name_zh"] for r in rows], "name_en": [r["name_en"] for r in rows],
+        "description": [r.get("description") for r in rows],
+        "aliases": pa.array([r.get("aliases", []) for r in rows], pa.list_(pa.string())),
+        "core": [bool(r.get("core")) for r in rows],
+    })
+    con.execute("begin transaction")
+    try:
+        con.register("_catalog", tbl)
+        con.execute("delete from indicators")
+        con.execute("insert into indicators select * from _catalog")
+        con.unregister("_catalog")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def known_reports(con: duckdb.DuckDBPyConnection, report_ids: Iterable[str],
+                  extractor_version: str) -> set[str]:
+    """Reports already loaded by this extractor version: their bytes need no work again."""
+    ids = list(set(report_ids))
+    if not ids:
+        return set()
+    rows = con.execute(
+        "select report_id from reports where extractor_version = ? and report_id in "
+        "(select unnest(?::varchar[]))", [extractor_version, ids]).fetchall()
+    return {r[0] for r in rows}
+
+
+def _drop_reports(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
+    if not ids:
+        return
+    for t in REPORT_TABLES:
+        con.execute(f"delete from {t} where report_id in (select unnest(?::varchar[]))", [ids])
+
+
+def _relink_sources(con: duckdb.DuckDBPyConnection, links: dict[str, str | None],
+                    now: datetime) -> None:
+    """Point each source URI at its current bytes; drop reports no source points at any more."""
+    if not links:
+        return
+    uris = list(links)
+    old = con.execute(
+        "select report_id, source_uri from report_sources where source_uri in "
+        "(select unnest(?::varchar[]))", [uris]).fetchall()
+    stale = [(rid, uri) for rid, uri in old if links.get(uri) != rid]
+    for rid, uri in stale:
+        con.execute("delete from report_sources where report_id = ? and source_uri = ?",
+                    [rid, uri])
+    orphans = sorted({rid for rid, _ in stale})
+    if orphans:
+        still = {r[0] for r in con.execute(
+            "select distinct report_id from report_sources where report_id in "
+            "(select unnest(?::varchar[]))", [orphans]).fetchall()}
+        _drop_reports(con, [r for r in orphans if r not in still])
+    for uri, rid in links.items():
+        if rid is None:
+            continue
+        con.execute(
+            "insert into report_sources values (?, ?, ?, ?) on conflict do nothing",
+            [rid, uri, now, now])
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, results: list[ReportResult],
+               quarantined: list[Quarantined], run_id: str,
+               seen: dict[str, str] | None = None) -> None:
+    """Load one batch atomically. `seen` maps source URIs of skipped (unchanged) inputs to their
+    report ids so that renamed copies still update `source_uri`."""
+    now = _now()
+    by_id: dict[str, ReportResult] = {}
+    for r in results:  # a batch may hold the same bytes twice: keep one
+        by_id[r.report["report_id"]] = r
+    links: dict[str, str | None] = dict(seen or {})
+    for rid, r in by_id.items():
+        links[r.report["source_uri"]] = rid
+    for q in quarantined:
+        links.setdefault(q.source_uri, None)
+
+    con.execute("begin transaction")
+    try:
+        _relink_sources(con, links, now)
+        ids = list(by_id)
+        _drop_reports(con, ids)
+        rows: dict[str, list[dict[str, Any]]] = {t: [] for t in _SCHEMAS}
+        for rid, r in by_id.items():
+            rep = dict(r.report, run_id=run_id, loaded_at=now)
+            rows["reports"].append(rep)
+            rows["metrics"].extend(dict(m, report_id=rid) for m in r.metrics)
+            rows["observations"].extend(dict(o, report_id=rid) for o in r.observations)
+            rows["checks"].extend(dict(c, report_id=rid) for c in r.checks)
+            rows["documents"].append({"report_id": rid, "text": r.text})
+        for table, data in rows.items():
+            if not data:
+                continue
+            name = f"_batch_{table}"
+            con.register(name, _arrow(table, data))
+            con.execute(f"insert into {table} by name select * from {name}")
+            con.unregister(name)
+        # the latest place the bytes were seen
+        for uri, rid in (seen or {}).items():
+            con.execute("update reports set source_uri = ? where report_id = ? and "
+                        "source_uri <> ?", [uri, rid, uri])
+        # inputs that now load are no longer quarantined; new failures are recorded once
+        loaded_uris = [u for u, rid in links.items() if rid is not None]
+        if loaded_uris:
+            con.execute("delete from quarantine where source_uri in "
+                        "(select unnest(?::varchar[]))", [loaded_uris])
+        for q in quarantined:
+            con.execute(
+                "insert into quarantine values (?, ?, ?, ?, ?) on conflict do nothing",
+                [q.source_uri, q.sha256 or "", q.reason, now, run_id])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def record_fetches(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
+                   run_id: str) -> None:
+    for r in rows:
+        con.execute(
+            "insert into fetches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [r["url"], r["fetched_at"], r.get("status"), r.get("sha256"),
+             r.get("content_type"), r.get("etag"), r.get("last_modified"),
+             r.get("not_modified"), r.get("attempts"), r.get("error"), run_id])
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> None:
+    con.execute(
+        "insert or replace into runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run["run_id"], run["started_at"], run["finished_at"], run["inputs"], run["loaded"],
+         run["skipped"], run["quarantined"], run["metrics"], run["failed_checks"],
+         run["seconds"], run.get("sources")])
