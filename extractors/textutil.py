@@ -1,0 +1,99 @@
+"""Small text helpers every reader needs, so that all formats join and clean text the same way.
+
+Chinese has no spaces between words: when a reader glues pieces of one cell or one paragraph
+together (HTML inline elements, PDF line wraps, DOCX runs), inserting a space between two
+Chinese characters would break label matching later ("部分 公开" is not "部分公开"). Latin words
+and numbers, on the other hand, need the space they had.
+"""
+from __future__ import annotations
+
+import re
+
+_CJK_RANGES = (
+    ("\u3000", "\u303f"),  # CJK punctuation
+    ("\u3400", "\u4dbf"),
+    ("\u4e00", "\u9fff"),
+    ("\uf900", "\ufaff"),
+    ("\uff00", "\uffef"),  # full-width forms
+    ("\u2e80", "\u2fdf"),
+)
+# C0 controls except tab, newline, carriage return and form feed, plus DEL and C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufeff\ufffe]")
+_WS_RUN = re.compile(r"[ \t\r\n\f\v\xa0\u2002-\u200b]+")
+
+
+def is_cjk(ch: str) -> bool:
+    """True for Chinese characters and the full-width punctuation that goes with them."""
+    return any(lo <= ch <= hi for lo, hi in _CJK_RANGES)
+
+
+def count_cjk(text: str) -> int:
+    """Number of Chinese ideographs (not punctuation): the measure of 'how much report text'."""
+    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
+
+
+def strip_controls(text: str) -> str:
+    """Remove NULs and other control characters that some exports leave in text."""
+    return _CONTROL.sub("", text)
+
+
+def clean_inline(text: str) -> str:
+    """Collapse whitespace runs to one space and drop spaces that only separate CJK characters.
+
+    Whitespace between two Chinese characters comes from source line breaks or justification,
+    never from the author.
+    """
+    text = _WS_RUN.sub(" ", strip_controls(text))
+    if " " in text:
+        text = _drop_cjk_spaces(text)
+    return text.strip(" \u3000")
+
+
+def _drop_cjk_spaces(text: str) -> str:
+    out: list[str] = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch == " " and 0 < i < n - 1 and is_cjk(text[i - 1]) and is_cjk(text[i + 1]):
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def smart_join(pieces: list[str], soft_wrap: bool = False) -> str:
+    """Join text pieces (lines of a cell, wrapped lines of a paragraph) the way a reader would.
+
+    Explicit breaks (HTML <br>, DOCX paragraphs in a cell): no separator where either side is
+    Chinese, a space otherwise. Soft wraps (PDF lines): Chinese justified text breaks anywhere,
+    even inside a number ("22" / "63件"), so only two Latin letters get a space between them.
+    """
+    out = ""
+    for p in pieces:
+        p = p.strip(" \t\r\n\xa0\u3000")
+        if not p:
+            continue
+        if out:
+            a, b = out[-1], p[0]
+            if soft_wrap:
+                if a.isascii() and b.isascii() and a.isalpha() and b.isalpha():
+                    out += " "
+            elif not (is_cjk(a) or is_cjk(b)):
+                out += " "
+        out += p
+    return out
+
+
+def normalize_grid(rows: list[list[str]]) -> list[list[str]]:
+    """Make a grid rectangular and drop rows and trailing columns that are entirely empty.
+
+    Readers fill spanned cells before calling this, so an all-empty row carries no content.
+    """
+    rows = [[c if c is not None else "" for c in r] for r in rows]
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return []
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    while width > 0 and all(not r[width - 1].strip() for r in rows):
+        width -= 1
+        rows = [r[:width] for r in rows]
+    return rows
