@@ -1,0 +1,428 @@
+"""Web pages: find the report body, keep paragraphs in order, turn data tables into grids.
+
+We decode the bytes ourselves (extractors.encoding) and hand lexbor a str, because lexbor obeys
+a wrong meta charset. The parsed DOM is copied once into a light tree of Python objects; every
+later step (measuring, choosing the body, walking) runs on that tree without recursion, so
+deeply nested or huge single-line pages cannot exhaust the stack.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from extractors.base import Block, RawDocument, Table
+from extractors.encoding import decode
+from extractors.limits import MAX_TABLE_CELLS, Deadline
+from extractors.textutil import clean_inline, count_cjk, normalize_grid, smart_join, strip_controls
+
+# never content: dropped while copying the DOM
+_SKIP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "iframe", "frame", "object", "embed", "svg",
+    "math", "canvas", "select", "option", "button", "input", "textarea", "head", "map",
+    "area", "audio", "video", "link", "meta", "img", "picture", "source", "title",
+})
+# page furniture: dropped unless it holds much of the page's text (then it is not furniture)
+_NOISE_TAGS = frozenset({"nav", "header", "footer", "aside", "menu"})
+_NOISE_TOKENS = frozenset({
+    "nav", "navbar", "navigation", "menu", "menubar", "submenu", "footer", "foot", "header",
+    "breadcrumb", "breadcrumbs", "crumb", "crumbs", "sidebar", "copyright", "share",
+    "sharebar", "toolbar", "topbar", "dqwz", "location", "position", "links", "friendlink",
+    "bdshare", "print", "close", "related", "xgwz", "xgxx",
+})
+_CONTENT_TOKENS = frozenset({
+    "zoom", "content", "contents", "article", "articlecontent", "article-content",
+    "article_content", "art_content", "main-content", "maincontent", "main_content", "zw",
+    "zwnr", "zw_content", "nr", "detail", "details", "news_content", "newscontent",
+    "pages_content", "trs_editor", "ucap-content", "maintext", "view", "xxgk_content",
+    "bodylabel", "fontzoom", "info_content", "article_con", "show_content", "wzy_nr", "cont",
+    "con", "text", "txt", "conttext", "artibody", "context",
+})
+_BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
+    "ol", "dl", "dt", "dd", "blockquote", "pre", "center", "table", "tr", "td", "th",
+    "caption", "address", "figure", "figcaption", "hr", "form", "fieldset", "tbody", "thead",
+    "tfoot", "body", "html", "header", "footer", "nav", "aside", "legend", "details",
+    "summary", "w:p", "text:p", "text:h",
+})
+_HEADINGS = frozenset({"h1", "h2", "h3"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_META_CHARSET = re.compile(rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
+_TAG = re.compile(r"<[^>]{0,2000}>")
+_DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+_DATE_LABELS = [
+    re.compile(r"(?:发布日期|发布时间|发文日期|成文日期|公开日期|发布于)\s*[:：]?\s*" + _DATE),
+    re.compile(r"(?:日期|时间|发布)\s*[:：]\s*" + _DATE),
+]
+_DATE_META = re.compile(r"pub.*date|publish|firstpublishedtime|published_time|^date$", re.I)
+_KEEP_ATTRS = ("class", "id", "style", "rowspan", "colspan", "hidden")
+
+
+@dataclass(eq=False)
+class _N:
+    """A light DOM node. `cjk`/`link_cjk`: ideographs outside/inside links in the subtree."""
+
+    tag: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    children: list[_N] = field(default_factory=list)
+    parent: _N | None = None
+    cjk: int = 0
+    link_cjk: int = 0
+    chars: int = 0
+    has_table: bool = False
+    detached: bool = False
+
+
+def read_html(data: bytes, declared_charset: str | None = None,
+              deadline: Deadline | None = None, media_type: str = "text/html") -> RawDocument:
+    """Read an HTML page from bytes; the charset hint only breaks ties between decodings."""
+    meta = _meta_charset(data)
+    decoded = decode(data, declared=meta or declared_charset)
+    warnings = list(decoded.warnings)
+    if meta and _family(meta) and _family(meta) != _family(decoded.encoding):
+        warnings.append(f"page declares charset {meta} but its bytes are {decoded.encoding}")
+    doc = read_html_text(decoded.text, deadline, media_type)
+    doc.encoding = decoded.encoding
+    doc.warnings = warnings + doc.warnings
+    return doc
+
+
+def read_html_text(text: str, deadline: Deadline | None = None,
+                   media_type: str = "text/html") -> RawDocument:
+    """Read an already decoded page (also used for the HTML inside MHT archives)."""
+    deadline = deadline or Deadline(None)
+    text = strip_controls(text)
+    tree = LexborHTMLParser(text)
+    title = _title(tree)
+    date_hint = _meta_date(tree) or _text_date(text)
+    root_node = tree.body or tree.root
+    if root_node is None:
+        return RawDocument(media_type=media_type, blocks=[], title=title, date_hint=date_hint)
+    root, soft_noise = _copy_tree(root_node, deadline)
+    del tree
+    _measure(root)
+    _drop_noise(root, soft_noise)
+    body = _choose_body(root)
+    warnings: list[str] = []
+    blocks = _heading_rescue(body) + _walk(body, deadline, warnings)
+    return RawDocument(media_type=media_type, blocks=blocks, title=title, date_hint=date_hint,
+                       warnings=warnings)
+
+
+def _family(charset: str) -> str | None:
+    c = charset.lower().replace("_", "-")
+    if c in ("gb2312", "gbk", "gb18030", "x-gbk", "cp936"):
+        return "gb"
+    if c in ("utf-8", "utf8"):
+        return "utf-8"
+    if c.startswith("big5") or c == "cp950":
+        return "big5"
+    return None
+
+
+def _meta_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:8192])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def _title(tree: LexborHTMLParser) -> str | None:
+    node = tree.css_first("title")
+    if node is None:
+        return None
+    t = clean_inline(node.text() or "")
+    return t or None
+
+
+def _valid_date(y: str, m: str, d: str) -> str | None:
+    yi, mi, di = int(y), int(m), int(d)
+    if 1990 <= yi <= 2100 and 1 <= mi <= 12 and 1 <= di <= 31:
+        return f"{yi:04d}-{mi:02d}-{di:02d}"
+    return None
+
+
+def _meta_date(tree: LexborHTMLParser) -> str | None:
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        key = attrs.get("name") or attrs.get("property") or attrs.get("itemprop") or ""
+        if key and _DATE_META.search(key):
+            m = re.search(_DATE, attrs.get("content") or "")
+            if m and (d := _valid_date(*m.groups())):
+                return d
+    return None
+
+
+def _text_date(html: str) -> str | None:
+    plain = _TAG.sub(" ", html[:300_000]).replace("&nbsp;", " ")
+    for pattern in _DATE_LABELS:
+        for m in pattern.finditer(plain):
+            if d := _valid_date(*m.groups()):
+                return d
+    return None
+
+
+def _tokens(attrs: dict[str, str]) -> set[str]:
+    raw = f"{attrs.get('class', '')} {attrs.get('id', '')}".lower()
+    toks = set(raw.split())
+    for t in list(toks):
+        toks.update(p for p in re.split(r"[-_]", t) if p)
+    return toks
+
+
+def _copy_tree(top: LexborNode, deadline: Deadline) -> tuple[_N, list[_N]]:
+    """Copy the DOM below `top` into light nodes, skipping non-content elements."""
+    root = _N(tag=top.tag or "body")
+    soft_noise: list[_N] = []
+    stack: list[tuple[LexborNode, _N]] = [(top, root)]
+    count = 0
+    while stack:
+        node, light = stack.pop()
+        child = node.child
+        while child is not None:
+            tag = child.tag or ""
+            if tag == "-text":
+                t = child.text_content
+                if t:
+                    light.children.append(_N(tag="#text", text=t, parent=light))
+            elif tag and not tag.startswith("-") and tag not in _SKIP_TAGS:
+                attrs = {k: (v or "") for k, v in child.attributes.items() if k in _KEEP_ATTRS}
+                if "hidden" not in attrs and not _HIDDEN_STYLE.search(attrs.get("style", "")):
+                    ln = _N(tag=tag, attrs=attrs, parent=light)
+                    light.children.append(ln)
+                    if tag in _NOISE_TAGS or (_tokens(attrs) & _NOISE_TOKENS):
+                        soft_noise.append(ln)
+                    stack.append((child, ln))
+            child = child.next
+            count += 1
+            if count % 5000 == 0:
+                deadline.check()
+    return root, soft_noise
+
+
+def _preorder(root: _N) -> list[_N]:
+    out: list[_N] = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(reversed(n.children))
+    return out
+
+
+def _measure(root: _N) -> None:
+    """Fill cjk/link_cjk/chars/has_table bottom-up in one pass."""
+    nodes = _preorder(root)
+    for n in reversed(nodes):
+        if n.tag == "#text":
+            c = count_cjk(n.text)
+            if _in_link(n):
+                n.link_cjk = c
+            else:
+                n.cjk = c
+            n.chars = len(n.text) - sum(1 for ch in n.text if ch.isspace())
+        if n.tag == "table":
+            n.has_table = True
+        p = n.parent
+        if p is not None:
+            p.cjk += n.cjk
+            p.link_cjk += n.link_cjk
+            p.chars += n.chars
+            p.has_table = p.has_table or n.has_table
+
+
+def _in_link(n: _N) -> bool:
+    p = n.parent
+    depth = 0
+    while p is not None and depth < 8:
+        if p.tag == "a":
+            return True
+        p, depth = p.parent, depth + 1
+    return False
+
+
+def _drop_noise(root: _N, noise: list[_N]) -> None:
+    """Detach furniture (menus, footers...) unless it holds a large share of the text."""
+    for n in noise:
+        if _detached(n) or n.cjk > 0.3 * max(1, root.cjk):
+            continue
+        n.detached = True
+        if n.parent is not None:
+            n.parent.children = [c for c in n.parent.children if c is not n]
+        p = n.parent
+        while p is not None:
+            p.cjk -= n.cjk
+            p.link_cjk -= n.link_cjk
+            p.chars -= n.chars
+            p = p.parent
+
+
+def _detached(n: _N) -> bool:
+    p: _N | None = n
+    while p is not None:
+        if p.detached:
+            return True
+        p = p.parent
+    return False
+
+
+def _choose_body(root: _N) -> _N:
+    """The element holding the report: a known content container, else the dominant subtree."""
+    total = max(1, root.cjk)
+    best: _N | None = None
+    for n in _preorder(root):
+        if n.tag in ("article", "main") or (_tokens(n.attrs) & _CONTENT_TOKENS):
+            if n.cjk >= 0.4 * total and (best is None or n.cjk > best.cjk):
+                best = n
+    if best is not None:
+        return best
+    node = root
+    while True:
+        kids = [c for c in node.children if c.tag != "#text"]
+        if not kids:
+            return node
+        top = max(kids, key=lambda c: c.cjk)
+        if top.cjk == 0 or top.cjk < 0.8 * node.cjk:
+            return node
+        if top.tag in ("tr", "tbody", "thead") or (top.tag == "table" and _is_data_table(top)):
+            return node
+        node = top
+
+
+def _heading_rescue(body: _N) -> list[Block]:
+    """Headings just before the chosen body (the report's own title), which descent cut off."""
+    found: list[str] = []
+    node, levels = body, 0
+    while node.parent is not None and levels < 2:
+        siblings = node.parent.children
+        idx = next(i for i, c in enumerate(siblings) if c is node)
+        for sib in siblings[:idx]:
+            if sib.tag in _HEADINGS or any("title" in t or t == "bt" for t in _tokens(sib.attrs)):
+                t = clean_inline(_text_of(sib))
+                if t and len(t) <= 120 and count_cjk(t) > 0:
+                    found.append(t)
+        node, levels = node.parent, levels + 1
+    return found
+
+
+def _text_of(n: _N) -> str:
+    return "".join(x.text for x in _preorder(n) if x.tag == "#text")
+
+
+def _walk(body: _N, deadline: Deadline, warnings: list[str], tables: bool = True) -> list[Block]:
+    """Blocks of a subtree in reading order: one str per paragraph, a Table per data table."""
+    blocks: list[Block] = []
+    pieces: list[str] = []
+
+    def flush() -> None:
+        if pieces:
+            t = clean_inline("".join(pieces))
+            pieces.clear()
+            if t:
+                blocks.append(t)
+
+    stack: list[tuple[bool, _N]] = [(True, body)]
+    steps = 0
+    while stack:
+        enter, n = stack.pop()
+        steps += 1
+        if steps % 5000 == 0:
+            deadline.check()
+        if not enter:
+            flush()
+            continue
+        if n.tag == "#text":
+            pieces.append(n.text)
+            continue
+        if n.tag == "br" or n.tag == "hr":
+            flush()
+            continue
+        if n.tag == "table" and tables and _is_data_table(n):
+            flush()
+            table = _grid(n, deadline, warnings)
+            if table is not None:
+                blocks.append(table)
+                continue
+            # too large for a grid: read it as text
+        if n.tag in _BLOCK_TAGS:
+            flush()
+            stack.append((False, n))
+        stack.extend((True, c) for c in reversed(n.children))
+    flush()
+    return blocks
+
+
+def _rows(table: _N) -> list[_N]:
+    head: list[_N] = []
+    body: list[_N] = []
+    foot: list[_N] = []
+    for c in table.children:
+        if c.tag == "tr":
+            body.append(c)
+        elif c.tag in ("thead", "tbody", "tfoot"):
+            target = head if c.tag == "thead" else foot if c.tag == "tfoot" else body
+            target.extend(r for r in c.children if r.tag == "tr")
+    return head + body + foot
+
+
+def _cells(row: _N) -> list[_N]:
+    return [c for c in row.children if c.tag in ("td", "th")]
+
+
+def _span(cell: _N, name: str, cap: int) -> int:
+    raw = re.match(r"\s*(\d+)", cell.attrs.get(name, "1") or "1")
+    n = int(raw.group(1)) if raw else 1
+    if n == 0 and name == "rowspan":
+        return cap  # rowspan=0: to the end of the table
+    return max(1, min(n, cap))
+
+
+def _is_data_table(table: _N) -> bool:
+    """A grid of short cells, not a layout table wrapping the page or the article."""
+    rows = _rows(table)
+    if len(rows) < 2:
+        return False
+    cells = [c for r in rows for c in _cells(r)]
+    width = max((sum(_span(c, "colspan", 1000) for c in _cells(r)) for r in rows), default=0)
+    if width < 2 or not cells:
+        return False
+    if any(c.has_table for c in cells):
+        return False
+    lengths = [c.chars for c in cells]
+    longest = max(lengths)
+    if longest > 400:
+        return False
+    return not (longest > 150 and longest > 0.6 * sum(lengths))
+
+
+def _grid(table: _N, deadline: Deadline, warnings: list[str]) -> Table | None:
+    """Expand rowspan/colspan so every covered position repeats the spanning cell's text."""
+    rows = _rows(table)
+    grid: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in _cells(row):
+            while (r, c) in grid:
+                c += 1
+            rs = _span(cell, "rowspan", len(rows) - r)
+            cs = _span(cell, "colspan", 1000)
+            if len(grid) + rs * cs > MAX_TABLE_CELLS:
+                warnings.append(f"table with more than {MAX_TABLE_CELLS} cells read as text")
+                return None
+            text = smart_join([b for b in _walk(cell, deadline, warnings, tables=False)
+                               if isinstance(b, str)])
+            for i in range(rs):
+                for j in range(cs):
+                    grid.setdefault((r + i, c + j), text)
+            c += cs
+        if r % 200 == 0:
+            deadline.check()
+    if not grid:
+        return None
+    height = max(k[0] for k in grid) + 1
+    width = max(k[1] for k in grid) + 1
+    out = normalize_grid([[grid.get((r, c), "") for c in range(width)] for r in range(height)])
+    if not out:
+        return None
+    caption = next((clean_inline(_text_of(c)) for c in table.children if c.tag == "caption"), None)
+    return Table(rows=out, caption=caption or None)
