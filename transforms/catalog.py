@@ -74,6 +74,21 @@ def enum_level(label: str) -> int | None:
     return None
 
 
+# count words that suit each canonical unit (a soft preference, not a rule)
+_UNIT_FIT: dict[str, tuple[str, ...]] = {
+    "item": ("条", "项", "个", "件", "篇", "期", "份"),
+    "request": ("件", "宗", "个", "份", "人次"),
+    "case": ("件", "起", "宗", "个"),
+    "event": ("次", "场", "期", "场次", "班次", "个", "批", "回"),
+    "person": ("人", "名", "位"),
+    "person_time": ("人次", "人", "名"),
+    "yuan": ("元",),
+    "place": ("个", "处", "家", "所"),
+    "document": ("件", "篇", "份", "个", "部", "条"),
+    "visit": ("次", "人次"),
+}
+
+
 @dataclass(frozen=True)
 class Alias:
     code: str
@@ -192,7 +207,6 @@ class Catalog:
         ckey = label_key(column) if column else ""
         leaf = label_key(column.split("/")[-1]) if column else ""
         best: Match | None = None
-        best_veto = False
         for a in self.aliases:
             if a.units and unit not in a.units:
                 continue
@@ -222,7 +236,7 @@ class Catalog:
                 if not found:
                     continue
                 hay, (s, e) = found
-                score = a.literal_len * 10 + (40 if e == len(hay) else 0)
+                score = a.literal_len * 10 + (60 if e == len(hay) else 0)
                 score += 100 if (s == 0 and e == len(hay)) else 0
             if a.column:
                 score += len(a.column) * 10
@@ -232,12 +246,21 @@ class Catalog:
                 if pos < 0:
                     continue
                 score += 5 - (len(where) - pos) / 1000.0
+            if a.code == "-":
+                return None  # a veto wins over any mapping
+            score += self._unit_fit(a.code, unit)
             if best is None or score > best.score:
                 best = Match(a.code, breakdown, score, a.text)
-                best_veto = a.code == "-"
-        if best is None or best_veto:
-            return None
         return best
+
+    def _unit_fit(self, code: str, unit: str | None) -> float:
+        """Prefer indicators whose unit suits the count word (条 for items, 件 for requests)."""
+        if not unit:
+            return 0.0
+        fits = _UNIT_FIT.get(self.indicators[code]["unit"], ())
+        if not fits:
+            return 0.0
+        return 15.0 if unit in fits else -15.0
 
 
 @lru_cache(maxsize=1)

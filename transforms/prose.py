@@ -124,7 +124,7 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
                     ev_end = n.end + len(sent[n.end:cl_end].rstrip())
             pct = None
             pm = _PCT.match(sent[n.end:n.end + 40])
-            if pm:
+            if pm and "分别" not in sent[n.end:n.end + 40]:
                 pct = float(pm.group(1))
             upto = sent[:n.start]
             years = [int(y) for y in _YEAR.findall(sent[cl_start:n.start])]

@@ -1,0 +1,208 @@
+"""The arithmetic every report must satisfy, evaluated from declarative rules in `checks.csv`.
+
+A rule whose inputs are missing is not run (no row): a check is never passed by default, and a
+missing total is never invented to make one pass. Derived values (sums the report does not state)
+are not inputs. Kinds:
+  sum            total = sum(parts); alternatives separated by ';' (layouts differ by province)
+  balance        sum(total) = sum(parts)
+  breakdown_sum  for each code of `total`: the '' column = sum of the named breakdown columns
+  percent        "2239件，占98.94%": the percentage matches count / base
+  prose_table_agreement  a figure stated in prose and in a table agrees
+  not_greater    a year figure never exceeds the cumulative one (per metric and per table row)
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from transforms.extract import Extraction, Observation
+
+TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str
+    total: str
+    parts: str
+    scope: str
+    template: str
+    description: str
+
+
+@lru_cache(maxsize=1)
+def rules() -> list[Rule]:
+    with files("transforms").joinpath("catalog/checks.csv").open(encoding="utf-8") as f:
+        return [Rule(**{k: (v or "") for k, v in r.items()}) for r in csv.DictReader(f)]
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _row(check: str, ok: bool, expected: float | None, actual: float | None, detail: str
+         ) -> dict[str, Any]:
+    return {"check": check, "status": "pass" if ok else "fail", "expected": expected,
+            "actual": actual, "detail": detail[:1000]}
+
+
+def run_checks(ex: Extraction, template: str) -> list[dict[str, Any]]:
+    stated = {k: m.value for k, m in ex.metrics.items() if m.method != "derived"}
+    out: list[dict[str, Any]] = []
+    for rule in rules():
+        if rule.scope == "never":
+            continue
+        if rule.template and rule.template != template:
+            continue
+        if rule.kind in ("sum", "balance"):
+            out.extend(_sum_rule(rule, stated))
+        elif rule.kind == "breakdown_sum":
+            out.extend(_breakdown_rule(rule, stated))
+        elif rule.kind == "percent":
+            out.extend(_percent_rule(rule, ex))
+        elif rule.kind == "prose_table_agreement":
+            out.extend(_agreement_rule(rule, ex))
+        elif rule.kind == "not_greater":
+            out.extend(_year_le_cumulative(rule, ex, stated))
+    return out
+
+
+def _sum_rule(rule: Rule, stated: dict[tuple[str, str, str], float]) -> list[dict[str, Any]]:
+    out = []
+    lhs_codes = rule.total.split("+")
+    alternatives = [a.split("+") for a in rule.parts.split(";")]
+    slices = sorted({(b, p) for (c, b, p) in stated if c in lhs_codes})
+    for b, p in slices:
+        lhs = [stated.get((c, b, p)) for c in lhs_codes]
+        if any(v is None for v in lhs):
+            continue
+        total = sum(v for v in lhs if v is not None)
+        best: tuple[float, list[str]] | None = None
+        ran = False
+        for alt in alternatives:
+            present = [(c, stated[(c, b, p)]) for c in alt if (c, b, p) in stated]
+            need = len(alt) if rule.kind == "balance" else 2
+            if len(present) < min(need, len(alt)):
+                continue
+            ran = True
+            s = sum(v for _, v in present)
+            terms = [f"{c} {_fmt(v)}" for c, v in present]
+            if best is None or abs(s - total) < abs(best[0] - total):
+                best = (s, terms)
+        if not ran or best is None:
+            continue
+        ok = abs(best[0] - total) <= TOL
+        where = f"[{b or 'total'}, {p}] " if (b or p != "year") else ""
+        lhs_txt = " + ".join(f"{c} {_fmt(v)}" for c, v in zip(lhs_codes, lhs) if v is not None)
+        detail = f"{where}{lhs_txt} {'=' if ok else '≠'} {' + '.join(best[1])} = {_fmt(best[0])}"
+        out.append(_row(rule.name, ok, total, best[0], detail))
+    return out
+
+
+def _breakdown_rule(rule: Rule, stated: dict[tuple[str, str, str], float]) -> list[dict[str, Any]]:
+    out = []
+    parts = rule.parts.split("+")
+    for code in rule.total.split("|"):
+        total = stated.get((code, "", "year"))
+        vals = [stated.get((code, b, "year")) for b in parts]
+        if total is None or any(v is None for v in vals):
+            continue
+        s = sum(v for v in vals if v is not None)
+        ok = abs(s - total) <= TOL
+        detail = (f"{code}: 总计 {_fmt(total)} {'=' if ok else '≠'} "
+                  + " + ".join(f"{b} {_fmt(v)}" for b, v in zip(parts, vals) if v is not None)
+                  + f" = {_fmt(s)}")
+        out.append(_row(rule.name, ok, total, s, detail))
+    return out
+
+
+def _percent_rule(rule: Rule, ex: Extraction) -> list[dict[str, Any]]:
+    """Match each stated percentage against the figures it may be a share of."""
+    out = []
+    prose = [o for o in ex.observations if o.method == "prose" and o.unit]
+    for i, o in enumerate(prose):
+        if o.percent is None or o.value is None:
+            continue
+        decimals = 0
+        # one unit of the last written digit, so both rounding and truncation pass
+        text_pct = f"{o.percent:g}"
+        if "." in text_pct:
+            decimals = len(text_pct.split(".")[1])
+        tol = 10 ** (-decimals) + 1e-9
+        bases = [b for b in prose[max(0, i - 40):i] if b.value and b.value >= o.value
+                 and b.unit == o.unit]
+        if not bases:
+            continue
+        best = min(bases, key=lambda b: abs(100.0 * o.value / b.value - o.percent))
+        got = 100.0 * o.value / best.value
+        ok = abs(got - o.percent) <= tol
+        detail = (f"{o.label} {_fmt(o.value)} stated as {o.percent:g}% of "
+                  f"{best.label} {_fmt(best.value)}: {got:.2f}% (span {o.span_start}-{o.span_end})")
+        out.append(_row(rule.name, ok, o.percent, round(got, 4), detail))
+    return out
+
+
+def _agreement_rule(rule: Rule, ex: Extraction) -> list[dict[str, Any]]:
+    out = []
+    seen: set[tuple] = set()
+    by_key: dict[tuple[str, str, str], list[Observation]] = {}
+    for o in ex.observations:
+        if o.indicator_code:
+            by_key.setdefault((o.indicator_code, o.breakdown, o.period), []).append(o)
+    for key, obs in by_key.items():
+        tables = [o for o in obs if o.method == "table"]
+        prose = [o for o in obs if o.method == "prose" and o.qualifier == "exact"]
+        if not tables or not prose:
+            continue
+        t = tables[0]
+        # the same figure under the other period of the table (目前共有10个 vs 累计 10) is
+        # a period ambiguity of the prose, not a disagreement
+        other_periods = {o.value for k2, obs2 in by_key.items()
+                         if k2[:2] == key[:2] and k2[2] != key[2] for o in obs2
+                         if o.method == "table"}
+        for p in prose:
+            sig = (key, p.value)
+            if sig in seen or (abs(t.value - p.value) > TOL and p.value in other_periods):
+                continue
+            seen.add(sig)
+            ok = abs(t.value - p.value) <= TOL
+            code = key[0] + (f"[{key[1]}]" if key[1] else "")
+            detail = (f"{code}: table {_fmt(t.value)} (span {t.evidence_start}-{t.evidence_end}) "
+                      f"{'=' if ok else '≠'} prose {_fmt(p.value)} "
+                      f"(span {p.evidence_start}-{p.evidence_end})")
+            out.append(_row(rule.name, ok, t.value, p.value, detail))
+    return out
+
+
+def _year_le_cumulative(rule: Rule, ex: Extraction, stated: dict[tuple[str, str, str], float]
+                        ) -> list[dict[str, Any]]:
+    out = []
+    # table rows carry both periods even when their label maps to no indicator
+    rows: dict[tuple[int | None, str, str], dict[str, Observation]] = {}
+    for o in ex.observations:
+        if o.method == "table" and o.period in ("year", "cumulative"):
+            rows.setdefault((o.table_no, o.label, o.breakdown), {})[o.period] = o
+    for (_, label, _), pair in rows.items():
+        if "year" in pair and "cumulative" in pair:
+            y, c = pair["year"].value, pair["cumulative"].value
+            ok = y <= c + TOL
+            name = pair["year"].indicator_code or "unmapped row"
+            detail = (f"{name} «{label}»: year {_fmt(y)} {'≤' if ok else '>'} cumulative "
+                      f"{_fmt(c)} (spans {pair['year'].span_start}, {pair['cumulative'].span_start})")
+            out.append(_row(rule.name, ok, c, y, detail))
+    table_codes = {(o.indicator_code, o.breakdown) for o in ex.observations
+                   if o.method == "table" and o.indicator_code}
+    for (code, b, p), v in stated.items():
+        if p != "year" or (code, b) in table_codes:
+            continue
+        c = stated.get((code, b, "cumulative"))
+        if c is None:
+            continue
+        ok = v <= c + TOL
+        out.append(_row(rule.name, ok, c, v, f"{code}: year {_fmt(v)} {'≤' if ok else '>'} "
+                                             f"cumulative {_fmt(c)}"))
+    return out
