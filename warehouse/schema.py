@@ -84,7 +84,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             actual double, detail varchar)""",
         """create table if not exists documents (report_id varchar primary key, text varchar)""",
         """create table if not exists quarantine (
-            source_uri varchar, sha256 varchar, reason varchar, at timestamp, run_id varchar,
+            source_uri varchar, sha256 varchar, reason varchar, "at" timestamp, run_id varchar,
             primary key (source_uri, sha256))""",
         """create table if not exists runs (
             run_id varchar primary key, started_at timestamp, finished_at timestamp,

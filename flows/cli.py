@@ -1,0 +1,243 @@
+"""`govinfo`: run, query, serve, status.
+
+`run` exits 0 when every input was loaded or quarantined with a reason, and non-zero only when
+the pipeline itself could not work (bad arguments, warehouse unwritable).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from flows.settings import DATA_DIR, apply_prefect_env
+
+SAMPLES = DATA_DIR / "samples"
+EXIT_PIPELINE = 2
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--warehouse", default=str(DATA_DIR / "warehouse.duckdb"),
+                   help="DuckDB file (default data/warehouse.duckdb)")
+    p.add_argument("--lake", default=str(DATA_DIR / "lake"),
+                   help="Parquet lake folder (default data/lake)")
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sources", nargs="*", help="files, folders, globs or http(s) URLs")
+    p.add_argument("--manifest", help="a file listing sources (lines, or CSV with a source column)")
+    p.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1),
+                   help="parallel workers for the CPU stages")
+    p.add_argument("--task-runner", choices=["thread", "process", "dask"], default="thread")
+    p.add_argument("--dask-address", help="join an existing Dask cluster (tcp://host:8786)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="documents per task (default 100)")
+    p.add_argument("--raw-dir", default=str(DATA_DIR / "raw"),
+                   help="content-addressed store of fetched bodies")
+    p.add_argument("--connect-timeout", type=float, default=10.0)
+    p.add_argument("--read-timeout", type=float, default=30.0)
+    p.add_argument("--retries", type=int, default=3, help="attempts per URL")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="govinfo", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="ingest sources and load the warehouse")
+    _run_args(run)
+    _common(run)
+    q = sub.add_parser("query", help="run read-only SQL against the warehouse")
+    q.add_argument("sql")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    q.add_argument("--wait", type=float, default=60.0,
+                   help="seconds to wait while a load holds the warehouse")
+    _common(q)
+    st = sub.add_parser("status", help="last runs and counts")
+    st.add_argument("--wait", type=float, default=60.0)
+    _common(st)
+    sv = sub.add_parser("serve", help="serve the ingestion flow on a schedule (Prefect)")
+    sv.add_argument("--cron", required=True, help='cron schedule, e.g. "0 3 * * *"')
+    sv.add_argument("--name", default="govinfo-scheduled")
+    sv.add_argument("--port", type=int, default=4200, help="port of the Prefect server it starts")
+    _run_args(sv)
+    _common(sv)
+    return ap
+
+
+def task_runner(kind: str, workers: int, dask_address: str | None) -> Any:
+    if kind == "thread":
+        from prefect.task_runners import ThreadPoolTaskRunner
+        return ThreadPoolTaskRunner(max_workers=workers)
+    if kind == "process":
+        from prefect.task_runners import ProcessPoolTaskRunner
+        return ProcessPoolTaskRunner(max_workers=workers)
+    from prefect_dask import DaskTaskRunner
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
+                                          "processes": True, "dashboard_address": None})
+
+
+def _fetch_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"connect_timeout": args.connect_timeout, "read_timeout": args.read_timeout,
+            "retries": args.retries}
+
+
+def _check_writable(warehouse: str, lake: str) -> str | None:
+    for target in (Path(warehouse).parent, Path(lake)):
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            return f"cannot create {target}: {e.strerror}"
+        if not os.access(target, os.W_OK):
+            return f"{target} is not writable"
+    if Path(warehouse).exists() and not os.access(warehouse, os.W_OK):
+        return f"{warehouse} is not writable"
+    return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    problem = _check_writable(args.warehouse, args.lake)
+    if problem:
+        print(f"govinfo run: {problem}", file=sys.stderr)
+        return EXIT_PIPELINE
+    sources = args.sources or ([] if args.manifest else [str(SAMPLES)])
+    if args.workers < 1 or (args.batch_size is not None and args.batch_size < 1):
+        print("govinfo run: --workers and --batch-size must be at least 1", file=sys.stderr)
+        return EXIT_PIPELINE
+    apply_prefect_env()
+    import flows.ingest as ingest_mod
+    from flows.ingest import DEFAULT_BATCH, ingest
+    from flows.progress import Progress
+    runner = task_runner(args.task_runner, args.workers, args.dask_address)
+    with Progress() as bar:
+        ingest_mod.PROGRESS = bar.update
+        try:
+            summary = ingest.with_options(task_runner=runner)(
+                sources=sources, manifest=args.manifest, warehouse=args.warehouse,
+                lake=args.lake, raw_dir=args.raw_dir,
+                batch_size=args.batch_size or DEFAULT_BATCH,
+                fetch_options=_fetch_options(args))
+        except Exception as e:  # the pipeline itself failed (warehouse locked, corrupt, …)
+            print(f"govinfo run: the pipeline could not complete: {type(e).__name__}: {e}",
+                  file=sys.stderr)
+            return EXIT_PIPELINE
+    _print_summary(summary, args.warehouse)
+    return 0
+
+
+def _print_summary(s: dict[str, Any], warehouse: str) -> None:
+    lines = [
+        "govinfo run finished",
+        f"  inputs            {s['inputs']}",
+        f"  reports loaded    {s['loaded']}" + (f"  (+{s['skipped']} unchanged, skipped)"
+                                               if s["skipped"] else ""),
+        f"  metrics           {s['metrics']}",
+        f"  failed checks     {s['failed_checks']}",
+        f"  quarantined       {s['quarantined']}",
+        f"  seconds           {s['seconds']}",
+        f"  warehouse         {warehouse}",
+    ]
+    reasons = s.get("quarantine_reasons") or []
+    for uri, reason in reasons[:8]:
+        lines.append(f"    quarantined: {Path(uri).name or uri}: {reason}")
+    if len(reasons) > 8:
+        lines.append(f"    … and {len(reasons) - 8} more (govinfo query \"select * from quarantine\")")
+    print("\n".join(lines))
+
+
+def _connect_ro(warehouse: str, wait: float):
+    from warehouse.store import connect
+    if not Path(warehouse).exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse} (run `govinfo run` first)")
+    return connect(warehouse, read_only=True, retries=wait)
+
+
+def format_result(columns: list[str], rows: list[tuple], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False,
+                          default=str, indent=1)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(columns)
+        w.writerows(rows)
+        return buf.getvalue().rstrip("\n")
+    cells = [[("NULL" if v is None else str(v)) for v in r] for r in rows]
+    widths = [max([len(c)] + [min(60, len(r[i])) for r in cells]) for i, c in enumerate(columns)]
+    out = [" | ".join(c.ljust(w) for c, w in zip(columns, widths)),
+           "-+-".join("-" * w for w in widths)]
+    out += [" | ".join(v[:60].ljust(w) for v, w in zip(r, widths)) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    import duckdb
+    try:
+        con = _connect_ro(args.warehouse, args.wait)
+    except (FileNotFoundError, duckdb.Error) as e:
+        print(f"govinfo query: {e}", file=sys.stderr)
+        return EXIT_PIPELINE
+    try:
+        cur = con.execute(args.sql)
+        rows = cur.fetchall() if cur.description else []
+        cols = [d[0] for d in cur.description] if cur.description else []
+    except duckdb.Error as e:
+        print(f"govinfo query: {e}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    print(format_result(cols, rows, args.format))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import duckdb
+    try:
+        con = _connect_ro(args.warehouse, args.wait)
+    except (FileNotFoundError, duckdb.Error) as e:
+        print(f"govinfo status: {e}", file=sys.stderr)
+        return EXIT_PIPELINE
+    try:
+        counts = con.execute("""select
+            (select count(*) from reports), (select count(*) from metrics),
+            (select count(*) from checks where status = 'fail'),
+            (select count(*) from quarantine),
+            (select count(*) from reports where status = 'partial'),
+            (select count(*) from reports where status = 'empty')""").fetchone()
+        runs = con.execute("""select run_id[:8], started_at, inputs, loaded, skipped, quarantined,
+            metrics, failed_checks, seconds from runs order by started_at desc limit 5""").fetchall()
+    finally:
+        con.close()
+    print(f"warehouse {args.warehouse}")
+    print(f"  reports {counts[0]} (partial {counts[4]}, empty {counts[5]}), metrics {counts[1]}, "
+          f"failed checks {counts[2]}, quarantined inputs {counts[3]}")
+    print("last runs:")
+    print(format_result(["run", "started_at", "inputs", "loaded", "skipped", "quarantined",
+                         "metrics", "failed_checks", "seconds"], runs, "table"))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    apply_prefect_env()
+    from flows.serve import serve
+    sources = args.sources or ([] if args.manifest else [str(SAMPLES)])
+    return serve(cron=args.cron, name=args.name, port=args.port, parameters={
+        "sources": sources, "manifest": args.manifest, "warehouse": args.warehouse,
+        "lake": args.lake, "raw_dir": args.raw_dir,
+        "batch_size": args.batch_size or 100, "fetch_options": _fetch_options(args)},
+        runner=(args.task_runner, args.workers, args.dask_address))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {"run": cmd_run, "query": cmd_query, "status": cmd_status, "serve": cmd_serve}
+    return handler[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""The `ingest` Prefect flow behind `govinfo run`.
+
+discover -> fetch (URLs) -> read bytes -> decode -> normalize -> identify -> extract -> load.
+Every task works on a batch of documents, because a Prefect task run costs milliseconds and its
+API lags behind thousands of small runs. The CPU stages of different batches run in parallel on
+the chosen task runner; loading is done by the flow alone, one transaction per batch, so parallel
+workers never contend for the DuckDB file. Import `flows.settings` and apply it before this
+module (the CLI does).
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from prefect import flow, task
+from prefect.cache_policies import NONE as NO_CACHE
+
+from flows import stages
+from flows.fetch import FetchOutcome, fetch_all
+from flows.rawstore import FetchState
+from flows.sources import Source, discover
+from flows.stages import WorkItem
+from transforms.catalog import catalog
+from warehouse import crosschecks, lake as lake_mod, store
+from warehouse.store import Quarantined
+
+DEFAULT_BATCH = 100
+# set by the CLI to drive its progress bar (a callable cannot be a flow parameter)
+PROGRESS: Callable[[int, int], None] | None = None
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    inputs: int = 0
+    loaded: int = 0
+    skipped: int = 0
+    quarantined: int = 0
+    metrics: int = 0
+    failed_checks: int = 0
+    seconds: float = 0.0
+    quarantine_reasons: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _task(name: str, fn: Callable, **kw: Any):
+    return task(name=name, cache_policy=NO_CACHE, persist_result=False, **kw)(fn)
+
+
+discover_task = _task("discover", discover)
+read_task = _task("read-bytes", stages.read_bytes)
+decode_task = _task("decode", stages.decode)
+normalize_task = _task("normalize", stages.normalize)
+identify_task = _task("identify", stages.identify_reports)
+extract_task = _task("extract", stages.extract_metrics)
+
+
+@task(name="fetch", cache_policy=NO_CACHE, persist_result=False)
+def fetch_task(urls: list[str], raw_dir: str, options: dict[str, Any]) -> list[FetchOutcome]:
+    return fetch_all(urls, Path(raw_dir), FetchState(raw_dir), **options)
+
+
+@task(name="load", cache_policy=NO_CACHE, persist_result=False)
+def load_task(con: Any, results: list[store.ReportResult], quarantined: list[Quarantined],
+              run_id: str, seen: dict[str, str]) -> int:
+    store.load_batch(con, results, quarantined, run_id, seen)
+    return sum(len(r.metrics) for r in results)
+
+
+@task(name="export-lake", cache_policy=NO_CACHE, persist_result=False)
+def export_task(con: Any, lake: str) -> dict[str, int]:
+    return lake_mod.export(con, lake)
+
+
+def _chunks(items: list[WorkItem], n: int) -> Iterator[list[WorkItem]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _items_from_sources(found: list[Source], raw_dir: str, fetch_options: dict[str, Any],
+                        summary: RunSummary, con: Any, run_id: str
+                        ) -> tuple[list[WorkItem], list[Quarantined]]:
+    items: list[WorkItem] = []
+    bad: list[Quarantined] = []
+    urls = [s for s in found if s.kind == "url"]
+    for s in found:
+        if s.kind == "file":
+            items.append(WorkItem(source_uri=s.uri, path=s.uri, hints=dict(s.hints)))
+        elif s.kind == "rejected":
+            bad.append(Quarantined(s.uri, None, s.reason or "rejected source"))
+    if urls:
+        outcomes = fetch_task([s.uri for s in urls], raw_dir, fetch_options)
+        store.record_fetches(con, [o.__dict__ | {"path": None} for o in outcomes], run_id)
+        by_url = {o.url: o for o in outcomes}
+        for s in urls:
+            o = by_url.get(s.uri)
+            if o is None or not o.ok or o.path is None:
+                bad.append(Quarantined(s.uri, o.sha256 if o else None,
+                                       (o.error if o else None) or "fetch failed"))
+                continue
+            items.append(WorkItem(source_uri=s.uri, path=str(o.path), hints=dict(s.hints),
+                                  declared_charset=o.declared_charset))
+    return items, bad
+
+
+@flow(name="ingest", log_prints=False, persist_result=False)
+def ingest(sources: list[str], manifest: str | None = None,
+           warehouse: str = "data/warehouse.duckdb", lake: str = "data/lake",
+           raw_dir: str = "data/raw", batch_size: int = DEFAULT_BATCH,
+           fetch_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    t0 = time.monotonic()
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    run_id = uuid.uuid4().hex
+    summary = RunSummary(run_id=run_id)
+    con = store.connect(warehouse)
+    try:
+        store.load_catalog(con, catalog().catalog_rows())
+        found = discover_task(sources, manifest)
+        items, bad = _items_from_sources(found, raw_dir, fetch_options or {}, summary, con,
+                                         run_id)
+        summary.inputs = len(items) + len(bad)
+        if bad:
+            load_task(con, [], bad, run_id, {})
+            summary.quarantined += len(bad)
+            summary.quarantine_reasons += [(q.source_uri, q.reason) for q in bad]
+        version = stages.extractor_version()
+        batches = list(_chunks(items, batch_size))
+        read_futures = [read_task.submit(b) for b in batches]
+        pending = []
+        for fut in read_futures:
+            batch = fut.result()
+            known = store.known_reports(con, [i.sha256 for i in batch if i.sha256], version)
+            todo = [i for i in batch if i.error is None and i.sha256 not in known]
+            seen = {i.source_uri: i.sha256 for i in batch
+                    if i.error is None and i.sha256 in known}
+            early_bad = [i for i in batch if i.error is not None]
+            f = extract_task.submit(identify_task.submit(normalize_task.submit(
+                decode_task.submit(todo))))
+            pending.append((f, seen, early_bad, len(batch)))
+        done = 0
+        for f, seen, early_bad, n in pending:
+            out = f.result()
+            results = [i.result for i in out if i.error is None and i.result is not None]
+            quarantined = [i.quarantined() for i in early_bad + out if i.error is not None]
+            summary.metrics += load_task(con, results, quarantined, run_id, seen)
+            summary.loaded += len(results)
+            summary.skipped += len(seen)
+            summary.quarantined += len(quarantined)
+            summary.quarantine_reasons += [(q.source_uri, q.reason) for q in quarantined]
+            summary.failed_checks += sum(1 for r in results for c in r.checks
+                                         if c["status"] == "fail")
+            done += n
+            if PROGRESS is not None:
+                PROGRESS(done, len(items))
+        summary.failed_checks += crosschecks.refresh(con) if summary.loaded else 0
+        summary.seconds = round(time.monotonic() - t0, 2)
+        store.record_run(con, {
+            "run_id": run_id, "started_at": started,
+            "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
+            "inputs": summary.inputs, "loaded": summary.loaded, "skipped": summary.skipped,
+            "quarantined": summary.quarantined, "metrics": summary.metrics,
+            "failed_checks": summary.failed_checks, "seconds": summary.seconds,
+            "sources": " ".join(sources)[:2000] + (f" --manifest {manifest}" if manifest else ""),
+        })
+        export_task(con, lake)
+    finally:
+        con.close()
+    summary.seconds = round(time.monotonic() - t0, 2)
+    return summary.as_dict()

@@ -1,0 +1,45 @@
+"""Prefect settings applied before Prefect is imported.
+
+govinfo runs Prefect in its ephemeral mode (no server to start, no network): its state lives under
+the project's data/ folder, never in the user's home, analytics are off (otherwise it looks up a
+host at start), and the start-up timeout leaves room for a cold first run. Values the user has set
+in the environment win.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_DIR = Path(os.environ.get("GOVINFO_DATA", "data"))
+
+
+def prefect_env(data_dir: Path | None = None) -> dict[str, str]:
+    home = (data_dir or DATA_DIR).resolve() / "prefect"
+    return {
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+        "PREFECT_TASKS_REFRESH_CACHE": "false",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_FOREMAN_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_REPOSSESSOR_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_PROACTIVE_TRIGGERS_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_EVENT_LOGGER_ENABLED": "false",
+    }
+
+
+def apply_prefect_env(data_dir: Path | None = None, overrides: dict[str, str] | None = None) -> None:
+    env = prefect_env(data_dir)
+    env.update(overrides or {})
+    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    for k, v in env.items():
+        os.environ.setdefault(k, v)
