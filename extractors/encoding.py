@@ -78,24 +78,24 @@ def _strict(data: bytes, codec: str) -> str | None:
 def _looks_utf16(data: bytes) -> str | None:
     """UTF-16 without a BOM: Chinese text in UTF-16 has NUL bytes only among ASCII characters."""
     head = data[:4000]
-    if len(head) < 4 or len(head) % 2:
-        head = head[: len(head) - len(head) % 2]
-    if not head:
+    head = head[: len(head) - len(head) % 2]
+    if len(head) < 4:
         return None
-    even_nul = head[0::2].count(0)
-    odd_nul = head[1::2].count(0)
-    half = len(head) / 2
-    if odd_nul > 0.2 * half and even_nul < 0.02 * half:
-        return "utf-16-le"
-    if even_nul > 0.2 * half and odd_nul < 0.02 * half:
-        return "utf-16-be"
-    # no ASCII at all: try both and keep one that reads as Chinese
-    if even_nul == odd_nul == 0 and b"\n" not in head and b" " not in head:
-        for codec in ("utf-16-le", "utf-16-be"):
-            t = _strict(data[: len(data) - len(data) % 2], codec)
-            if t and chinese_score(t) > 0.3:
-                return codec
-    return None
+    # 8-bit Chinese encodings never contain NUL; UTF-16 has one in every ASCII character
+    # (and in CJK characters such as U+4E00), though CJK-heavy text may have very few.
+    if head.count(0) == 0 and (b"\n" in head or b" " in head):
+        return None
+    best: tuple[float, str] | None = None
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            t = head.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        normal = sum(1 for c in t if c.isprintable() or c in "\r\n\t") / max(1, len(t))
+        score = chinese_score(t)
+        if normal > 0.9 and score > 0.25 and (best is None or score > best[0]):
+            best = (score, codec)
+    return best[1] if best else None
 
 
 def decode(data: bytes, declared: str | None = None) -> Decoded:
