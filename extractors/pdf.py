@@ -23,8 +23,9 @@ from extractors.base import RawDocument, Table, Unreadable
 from extractors.limits import MAX_PDF_PAGES, Deadline
 from extractors.pdf_layout import (Line, PageGeometry, PlacedTable, assemble, drop_furniture,
                                    set_margins)
-from extractors.pdf_tables import grid_from_cell_text, grid_from_pdfplumber, is_real_table
-from extractors.textutil import clean_inline
+from extractors.pdf_tables import (fragment_from_cell_text, fragment_from_pdfplumber, grid_of,
+                                   is_real_table)
+from extractors.textutil import clean_inline, normalize_grid
 
 _PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe; flows may read in threads
 _CID = re.compile(r"\(cid:\d+\)")
@@ -168,12 +169,14 @@ def _read_page(page: Any, index: int, out: _Pages) -> None:
     boxes: list[Box] = []
     if page.lines or page.rects:
         for t in page.find_tables():
-            rows = grid_from_pdfplumber(t)
+            fragment = fragment_from_pdfplumber(t)
+            rows = normalize_grid(grid_of(fragment))
             if is_real_table(rows):
-                box: Box = tuple(float(v) for v in t.bbox)  # type: ignore[assignment]
-                tables.append(PlacedTable(Table(rows=rows), top=box[1], page=index))
+                box: Box = fragment.box  # type: ignore[assignment]
+                tables.append(PlacedTable(Table(rows=rows), top=box[1], page=index,
+                                          fragment=fragment))
                 boxes.append(box)
-                rulings.append((box, [tuple(float(v) for v in c) for c in t.cells]))
+                rulings.append((box, fragment.cells))  # type: ignore[arg-type]
     text_page = page.filter(_outside(boxes)) if boxes else page
     for ln in text_page.extract_text_lines(return_chars=False, strip=True):
         raw = ln["text"]
@@ -241,9 +244,11 @@ def _read_with_pdfium(data: bytes, deadline: Deadline,
 
                 tables: list[PlacedTable] = []
                 for box, cells in page_rulings:
-                    rows = grid_from_cell_text(cells, text_in)
+                    fragment = fragment_from_cell_text(box, list(cells), text_in)
+                    rows = normalize_grid(grid_of(fragment))
                     if is_real_table(rows):
-                        tables.append(PlacedTable(Table(rows=rows), top=box[1], page=i))
+                        tables.append(PlacedTable(Table(rows=rows), top=box[1], page=i,
+                                                  fragment=fragment))
                 boxes = [box for box, _ in page_rulings]
                 segments: list[tuple[float, float, float, float, str]] = []
                 for k in range(tp.count_rects()):

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from extractors.base import Block, Table
-from extractors.pdf_tables import merge_continuation
+from extractors.pdf_tables import Fragment, merge_continuation, merge_fragments, same_columns
 from extractors.textutil import count_cjk, is_cjk, smart_join
 
 
@@ -37,6 +37,7 @@ class PlacedTable:
     table: Table
     top: float
     page: int
+    fragment: Fragment | None = None
 
 
 @dataclass
@@ -167,6 +168,7 @@ def assemble(pages: list[list[Line | PlacedTable]], geoms: list[PageGeometry]) -
     last: Line | None = None
     last_table: Table | None = None  # the previous block, when it is a table
     last_table_page = -1
+    fragments: list[Fragment] = []  # the pieces of last_table, one per page
     indent_style = uses_first_line_indent(pages, geoms)
 
     def flush() -> None:
@@ -182,12 +184,19 @@ def assemble(pages: list[list[Line | PlacedTable]], geoms: list[PageGeometry]) -
             if isinstance(item, PlacedTable):
                 flush()
                 last = None
-                if (last_table is not None and item.page == last_table_page + 1
-                        and merge_continuation(last_table, item.table)):
-                    last_table_page = item.page
-                    continue
+                if last_table is not None and item.page == last_table_page + 1:
+                    if (item.fragment is not None and fragments
+                            and same_columns(fragments[-1], item.fragment)):
+                        fragments.append(item.fragment)
+                        last_table.rows = merge_fragments(fragments)
+                        last_table_page = item.page
+                        continue
+                    if item.fragment is None and merge_continuation(last_table, item.table):
+                        last_table_page = item.page
+                        continue
                 blocks.append(item.table)
                 last_table, last_table_page = item.table, item.page
+                fragments = [item.fragment] if item.fragment is not None else []
                 continue
             if last is not None and para and continues(last, item, geoms, indent_style):
                 para.append(item.text)
