@@ -57,6 +57,13 @@ _DATE_LABELS = [
 ]
 _DATE_META = re.compile(r"pub.*date|publish|firstpublishedtime|published_time|^date$", re.I)
 _KEEP_ATTRS = ("class", "id", "style", "rowspan", "colspan", "hidden")
+MAX_DEPTH = 3000
+_OPEN_CLOSE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)(?:\s[^<>]*?)?(/?)>")
+_NO_NEST = frozenset({
+    "br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source",
+    "track", "wbr", "param", "p", "li", "td", "th", "tr", "dt", "dd", "option", "tbody",
+    "thead", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "optgroup",
+})
 
 
 @dataclass(eq=False)
@@ -73,6 +80,7 @@ class _N:
     chars: int = 0
     has_table: bool = False
     detached: bool = False
+    in_link: bool = False
 
 
 def read_html(data: bytes, declared_charset: str | None = None,
@@ -94,6 +102,8 @@ def read_html_text(text: str, deadline: Deadline | None = None,
     """Read an already decoded page (also used for the HTML inside MHT archives)."""
     deadline = deadline or Deadline(None)
     text = strip_controls(text)
+    if _nesting_depth(text) > MAX_DEPTH:
+        return _as_plain_text(text, media_type)
     tree = LexborHTMLParser(text)
     title = _title(tree)
     date_hint = _meta_date(tree) or _text_date(text)
@@ -109,6 +119,35 @@ def read_html_text(text: str, deadline: Deadline | None = None,
     blocks = _heading_rescue(body) + _walk(body, deadline, warnings)
     return RawDocument(media_type=media_type, blocks=blocks, title=title, date_hint=date_hint,
                        warnings=warnings)
+
+
+def _nesting_depth(html: str) -> int:
+    """Upper bound of element nesting, from the tags alone (void/optional-end tags ignored).
+
+    lexbor's tree building is quadratic in nesting depth: 50,000 nested divs take seconds,
+    200,000 take minutes. Real pages nest less than a hundred levels.
+    """
+    depth = deepest = 0
+    for m in _OPEN_CLOSE.finditer(html):
+        tag = m.group(2).lower()
+        if tag in _NO_NEST:
+            continue
+        if m.group(1):
+            depth = max(0, depth - 1)
+        elif not m.group(3):
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def _as_plain_text(html: str, media_type: str) -> RawDocument:
+    """Degenerate markup: keep the words, one block per line-breaking tag."""
+    text = _TAG.sub("\n", re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", "", html))
+    for entity, ch in (("&nbsp;", " "), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
+        text = text.replace(entity, ch)
+    blocks: list[Block] = [t for t in (clean_inline(x) for x in text.split("\n")) if t]
+    return RawDocument(media_type=media_type, blocks=blocks,
+                       warnings=[f"markup nested deeper than {MAX_DEPTH} levels: read as text"])
 
 
 def _family(charset: str) -> str | None:
@@ -184,13 +223,16 @@ def _copy_tree(top: LexborNode, deadline: Deadline) -> tuple[_N, list[_N]]:
             if tag == "-text":
                 t = child.text_content
                 if t:
-                    light.children.append(_N(tag="#text", text=t, parent=light))
+                    light.children.append(_N(tag="#text", text=t, parent=light,
+                                             in_link=light.in_link))
             elif tag and not tag.startswith("-") and tag not in _SKIP_TAGS:
                 attrs = {k: (v or "") for k, v in child.attributes.items() if k in _KEEP_ATTRS}
-                if "hidden" not in attrs and not _HIDDEN_STYLE.search(attrs.get("style", "")):
-                    ln = _N(tag=tag, attrs=attrs, parent=light)
+                if "hidden" not in attrs and not ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"])):
+                    ln = _N(tag=tag, attrs=attrs, parent=light,
+                            in_link=light.in_link or tag == "a")
                     light.children.append(ln)
-                    if tag in _NOISE_TAGS or (_tokens(attrs) & _NOISE_TOKENS):
+                    if tag in _NOISE_TAGS or (("class" in attrs or "id" in attrs)
+                                              and _tokens(attrs) & _NOISE_TOKENS):
                         soft_noise.append(ln)
                     stack.append((child, ln))
             child = child.next
@@ -216,7 +258,7 @@ def _measure(root: _N) -> None:
     for n in reversed(nodes):
         if n.tag == "#text":
             c = count_cjk(n.text)
-            if _in_link(n):
+            if n.in_link:
                 n.link_cjk = c
             else:
                 n.cjk = c
@@ -229,16 +271,6 @@ def _measure(root: _N) -> None:
             p.link_cjk += n.link_cjk
             p.chars += n.chars
             p.has_table = p.has_table or n.has_table
-
-
-def _in_link(n: _N) -> bool:
-    p = n.parent
-    depth = 0
-    while p is not None and depth < 8:
-        if p.tag == "a":
-            return True
-        p, depth = p.parent, depth + 1
-    return False
 
 
 def _drop_noise(root: _N, noise: list[_N]) -> None:
@@ -271,7 +303,8 @@ def _choose_body(root: _N) -> _N:
     total = max(1, root.cjk)
     best: _N | None = None
     for n in _preorder(root):
-        if n.tag in ("article", "main") or (_tokens(n.attrs) & _CONTENT_TOKENS):
+        if n.tag in ("article", "main") or (("class" in n.attrs or "id" in n.attrs)
+                                            and _tokens(n.attrs) & _CONTENT_TOKENS):
             if n.cjk >= 0.4 * total and (best is None or n.cjk > best.cjk):
                 best = n
     if best is not None:
@@ -370,11 +403,30 @@ def _cells(row: _N) -> list[_N]:
 
 
 def _span(cell: _N, name: str, cap: int) -> int:
+    if name not in cell.attrs:
+        return 1
     raw = re.match(r"\s*(\d+)", cell.attrs.get(name, "1") or "1")
     n = int(raw.group(1)) if raw else 1
     if n == 0 and name == "rowspan":
         return cap  # rowspan=0: to the end of the table
     return max(1, min(n, cap))
+
+
+def _cell_text(cell: _N) -> str:
+    """Text of a table cell: its paragraphs and <br> lines joined (no space between Chinese)."""
+    parts: list[str] = []
+    stack: list[_N] = [cell]
+    while stack:
+        n = stack.pop()
+        if n.tag == "#text":
+            parts.append(n.text)
+        elif n.tag in ("br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
+                       "h6", "table"):
+            parts.append("\n")
+            stack.extend(reversed(n.children))
+        else:
+            stack.extend(reversed(n.children))
+    return smart_join([clean_inline(x) for x in "".join(parts).split("\n")])
 
 
 def _is_data_table(table: _N) -> bool:
@@ -398,6 +450,9 @@ def _is_data_table(table: _N) -> bool:
 def _grid(table: _N, deadline: Deadline, warnings: list[str]) -> Table | None:
     """Expand rowspan/colspan so every covered position repeats the spanning cell's text."""
     rows = _rows(table)
+    if sum(len(_cells(r)) for r in rows) > MAX_TABLE_CELLS:
+        warnings.append(f"table with more than {MAX_TABLE_CELLS} cells read as text")
+        return None
     grid: dict[tuple[int, int], str] = {}
     for r, row in enumerate(rows):
         c = 0
@@ -409,8 +464,7 @@ def _grid(table: _N, deadline: Deadline, warnings: list[str]) -> Table | None:
             if len(grid) + rs * cs > MAX_TABLE_CELLS:
                 warnings.append(f"table with more than {MAX_TABLE_CELLS} cells read as text")
                 return None
-            text = smart_join([b for b in _walk(cell, deadline, warnings, tables=False)
-                               if isinstance(b, str)])
+            text = _cell_text(cell)
             for i in range(rs):
                 for j in range(cs):
                     grid.setdefault((r + i, c + j), text)

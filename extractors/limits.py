@@ -20,7 +20,7 @@ MAX_SECONDS = 120.0
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # total declared size of all members of a DOCX/XLSX
 MAX_ZIP_RATIO = 200  # declared size / compressed size of a large member (bombs reach 1000+)
 MAX_ZIP_MEMBERS = 5000
-MAX_TABLE_CELLS = 500_000  # per table, after spans are filled
+MAX_TABLE_CELLS = 100_000  # per table after spans are filled (the national tables have ~300)
 
 
 class Deadline:
