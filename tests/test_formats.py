@@ -328,6 +328,15 @@ def test_html_two_megabyte_single_line() -> None:
     assert texts(doc) == [sentence] * count
 
 
+def test_html_nested_beyond_limit_is_read_as_text() -> None:
+    data = b"<html><body>" + b"<div>" * 20000 + "深层文字".encode() + b"</div>" * 20000 + b"</body></html>"
+    start = time.monotonic()
+    doc = read_document(data, "deep.html")
+    assert time.monotonic() - start < 5
+    assert doc.blocks == ["深层文字"]
+    assert "nested deeper" in doc.warnings[0]
+
+
 def test_mht_archive_named_doc() -> None:
     html = make_html(seed_lines(last=3), "gb2312").encode("gb18030")
     import quopri
@@ -597,3 +606,27 @@ def test_rtf_gbk_with_table() -> None:
            b"\\pard \\u25253?\\u21578?" + gbk("结束") + b"\\par}")
     doc = read_document(rtf, "report.doc")
     assert doc.blocks == ["一、总体情况", Table(rows=[["不予公开", "1"], ["不予公开", "2"]]), "报告结束"]
+
+
+# ---------------------------------------------------------------- the shared test corpus
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx", "pdf"])
+def test_corpus_report_tables_match_answer_key(fmt: str, tmp_path: Path) -> None:
+    """The national-template corpus (tests/corpus): every grid equals the answer key's grid."""
+    corpus = pytest.importorskip("tests.corpus")
+    report = corpus.make_report(version="gb2021", seed=1)
+    if fmt == "html":
+        data = corpus.to_html(report, charset="gb2312")
+    elif fmt == "docx":
+        data = corpus.to_docx(report, tmp_path / "r.docx").read_bytes()
+    else:
+        data = corpus.to_pdf(report, tmp_path / "r.pdf").read_bytes()  # table 3 spans pages
+    doc = read_document(data, "report")
+    expected = [[[c.text if c else "" for c in row] for row in t.grid()] for t in report.tables]
+    assert [t.rows for t in tables(doc)] == expected
+    body = [squash(t) for t in texts(doc)]
+    for s in report.sections:
+        assert squash(s.heading) in body
+        for p in s.paragraphs:
+            assert squash(p) in body
