@@ -22,7 +22,7 @@ import pypdfium2 as pdfium
 from extractors.base import RawDocument, Table, Unreadable
 from extractors.limits import MAX_PDF_PAGES, Deadline
 from extractors.pdf_layout import (Line, PageGeometry, PlacedTable, assemble, drop_furniture,
-                                   set_margins)
+                                   line_text, set_margins)
 from extractors.pdf_tables import (fragment_from_cell_text, fragment_from_pdfplumber, grid_of,
                                    is_real_table)
 from extractors.textutil import clean_inline, normalize_grid
@@ -178,16 +178,13 @@ def _read_page(page: Any, index: int, out: _Pages) -> None:
                 boxes.append(box)
                 rulings.append((box, fragment.cells))  # type: ignore[arg-type]
     text_page = page.filter(_outside(boxes)) if boxes else page
-    for ln in text_page.extract_text_lines(return_chars=False, strip=True):
-        raw = ln["text"]
-        cids = len(_CID.findall(raw))
-        if cids:
-            out.cid += cids
-            raw = _CID.sub("", raw)
-        text = clean_inline(raw)
+    for ln in text_page.extract_text_lines(return_chars=True, strip=True):
+        chars = [c for c in ln["chars"] if not _CID.fullmatch(c.get("text", ""))]
+        out.cid += len(ln["chars"]) - len(chars)
+        text, gapped = line_text(chars)
         if text:
             lines.append(Line(text, float(ln["x0"]), float(ln["x1"]), float(ln["top"]),
-                              float(ln["bottom"]), index))
+                              float(ln["bottom"]), index, gapped))
 
 
 def _overprinted(chars: list[dict[str, Any]]) -> set[int]:

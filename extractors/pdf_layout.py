@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from extractors.base import Block, Table
 from extractors.pdf_tables import Fragment, merge_continuation, merge_fragments, same_columns
-from extractors.textutil import count_cjk, is_cjk, smart_join
+from extractors.textutil import count_cjk, is_cjk, smart_join, strip_controls
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Line:
     top: float
     bottom: float
     page: int
+    gapped: bool = False  # has a column-wide gap: a row of an unruled table, never mended
 
     @property
     def size(self) -> float:
@@ -62,6 +64,38 @@ _LIST_MARKER = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十0-9０-９]+[)）]|[0-9０-９]+[、.．](?![0-9])"
     r"|第[一二三四五六七八九十]+[章节条部分]|[①-⑳]|附件|附表)"
 )
+
+
+def line_text(chars: list[dict[str, Any]]) -> tuple[str, bool]:
+    """Text of one line from its characters, keeping only the spaces a reader would see.
+
+    Gaps of a character width or more separate columns of an unruled table and stay as a
+    space (the table reader splits such lines on whitespace); smaller gaps between Chinese
+    characters come from justification and are dropped; letter-spaced headings ("统 计 指 标")
+    are closed up. Also says whether the line has a gap of 1.5 characters or more.
+    """
+    tokens: list[str] = []
+    gapped = False
+    prev: dict[str, Any] | None = None
+    for c in sorted(chars, key=lambda c: c["x0"]):
+        t = strip_controls(c.get("text", ""))
+        if not t or t.isspace():
+            continue
+        if prev is None:
+            tokens.append(t)
+        else:
+            size = max(1.0, float(c.get("size") or 0) or (c["bottom"] - c["top"]))
+            gap = c["x0"] - prev["x1"]
+            cjk_pair = is_cjk(tokens[-1][-1]) and is_cjk(t[0])
+            gapped = gapped or gap >= 1.5 * size
+            if gap >= 0.9 * size or (gap > 0.25 * size and not cjk_pair):
+                tokens.append(t)
+            else:
+                tokens[-1] += t
+        prev = c
+    if len(tokens) >= 3 and all(len(t) == 1 and is_cjk(t) for t in tokens):
+        return "".join(tokens), False
+    return " ".join(tokens), gapped
 
 
 def is_page_number(line: Line, geom: PageGeometry) -> bool:
@@ -141,7 +175,7 @@ def uses_first_line_indent(pages: list[list[Line | PlacedTable]],
 def continues(prev: Line, cur: Line, geoms: list[PageGeometry], indent_style: bool = False) -> bool:
     """Is `cur` the continuation of the paragraph that `prev` wrapped?"""
     pt, ct = prev.text.rstrip(), cur.text.lstrip()
-    if not pt or not ct or _LIST_MARKER.match(ct):
+    if not pt or not ct or prev.gapped or cur.gapped or _LIST_MARKER.match(ct):
         return False
     if not indent_style and _ends_sentence(pt):
         return False

@@ -12,7 +12,7 @@ import re
 import struct
 import zipfile
 
-from extractors.encoding import _looks_utf16
+from extractors.encoding import chinese_score
 
 TEXT = "text/plain"
 HTML = "text/html"
@@ -118,7 +118,7 @@ def _looks_textual(sample: bytes) -> bool:
         return False
     controls = sum(stripped.count(bytes([b])) for b in _CONTROL_BYTES)
     if controls > 2 + 0.01 * len(stripped):
-        return False
+        return _reads_as_utf16_chinese(sample)
     for codec in ("utf-8", "gb18030", "cp950"):
         for cut in range(4):  # the sample may end inside a multi-byte character
             try:
@@ -132,6 +132,30 @@ def _looks_textual(sample: bytes) -> bool:
 
 
 _CONTROL_BYTES = [b for b in range(0x01, 0x20) if b not in (0x09, 0x0A, 0x0C, 0x0D, 0x1B)] + [0x7F]
+
+
+def _reads_as_utf16_chinese(sample: bytes) -> bool:
+    """UTF-16 Chinese without BOM and without a single ASCII character (so without NULs)."""
+    even = sample[: len(sample) - len(sample) % 2]
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = even.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if chinese_score(text) > 0.3:
+            return True
+    return False
+
+
+def _looks_utf16(sample: bytes) -> bool:
+    """UTF-16 without a BOM: NUL bytes on one parity only (the high byte of ASCII characters)."""
+    head = sample[:4000]
+    head = head[: len(head) - len(head) % 2]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) / 2
+    return (odd > 0.2 * half and even < 0.02 * half) or (even > 0.2 * half and odd < 0.02 * half)
 
 
 def _ascii_view(sample: bytes) -> bytes:

@@ -197,6 +197,24 @@ def test_pdf_chinese_page_number_format_dropped() -> None:
     assert not any(re.fullmatch(r"第\d+页", t) for t in texts(doc))
 
 
+def test_pdf_unruled_table_rows_keep_column_gaps() -> None:
+    from reportlab.pdfgen import canvas
+
+    font = _cjk_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont(font, 11)
+    c.drawString(60, 760, "统 计 指 标")  # a letter-spaced heading
+    rows = [["申请人情况", "自然人", "商业企业", "总计"], ["本年新收政府信息公开申请数量", "590", "3", "596"]]
+    for r, row in enumerate(rows):
+        for k, v in enumerate(row):
+            c.drawString(60 + [0, 200, 270, 350][k], 700 - r * 20, v)
+    c.save()
+    doc = read_document(buf.getvalue(), "t.pdf")
+    assert doc.blocks == ["统计指标", "申请人情况 自然人 商业企业 总计",
+                          "本年新收政府信息公开申请数量 590 3 596"]
+
+
 def test_pdf_without_text_layer_is_refused() -> None:
     assert_unreadable(make_image_only_pdf(), r"^scanned PDF without text layer$", "scan.pdf")
 
@@ -538,6 +556,9 @@ def test_sniff_uses_bytes_not_name(report_pdf: bytes) -> None:
     assert sniff.sniff(make_ole(["WordDocument"]), "a.wps") == sniff.WPS
     assert sniff.sniff(make_ole(["Workbook"]), "a.doc") == sniff.XLS
     assert sniff.sniff("年度报告".encode("utf-16"), "") == sniff.TEXT
+    prose = "".join(seed_lines(last=3)).replace(",", "，").replace("(", "（").replace(")", "）")
+    prose = "".join(ch for ch in prose if not ch.isascii())
+    assert sniff.sniff(prose.encode("utf-16-le"), "x.bin") == sniff.TEXT  # no BOM, no ASCII
 
 
 # ---------------------------------------------------------------- legacy OLE formats
