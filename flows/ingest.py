@@ -70,7 +70,7 @@ def fetch_task(urls: list[str], raw_dir: str, options: dict[str, Any]) -> list[F
 def load_task(con: Any, results: list[store.ReportResult], quarantined: list[Quarantined],
               run_id: str, seen: dict[str, str]) -> int:
     store.load_batch(con, results, quarantined, run_id, seen)
-    return sum(len(r.metrics) for r in results)
+    return sum(len(r.metrics) for r in {r.report["report_id"]: r for r in results}.values())
 
 
 @task(name="export-lake", cache_policy=NO_CACHE, persist_result=False)
@@ -149,7 +149,7 @@ def ingest(sources: list[str], manifest: str | None = None,
             results = [i.result for i in out if i.error is None and i.result is not None]
             quarantined = [i.quarantined() for i in early_bad + out if i.error is not None]
             summary.metrics += load_task(con, results, quarantined, run_id, seen)
-            summary.loaded += len(results)
+            summary.loaded += len({r.report["report_id"] for r in results})
             summary.skipped += len(seen)
             summary.quarantined += len(quarantined)
             summary.quarantine_reasons += [(q.source_uri, q.reason) for q in quarantined]

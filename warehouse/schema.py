@@ -96,17 +96,22 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             attempts integer, error varchar, run_id varchar)""",
         _wide_view_sql(),
     ]),
+    (2, "indexes for the filters analysts use most", [
+        "create index if not exists metrics_code_idx on metrics (indicator_code, period)",
+        "create index if not exists observations_code_idx on observations (indicator_code)",
+        "create index if not exists checks_status_idx on checks (status)",
+    ]),
 ]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Bring a warehouse up to the latest schema; returns the versions applied now."""
+def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[int]:
+    """Bring a warehouse up to the latest schema (or to `upto`); returns the versions applied."""
     con.execute("""create table if not exists schema_migrations (
         version integer primary key, description varchar, applied_at timestamp)""")
     have = {r[0] for r in con.execute("select version from schema_migrations").fetchall()}
     applied: list[int] = []
     for version, description, statements in MIGRATIONS:
-        if version in have:
+        if version in have or (upto is not None and version > upto):
             continue
         con.execute("begin transaction")
         try:

@@ -170,11 +170,10 @@ def load_batch(con: duckdb.DuckDBPyConnection, results: list[ReportResult],
     report ids so that renamed copies still update `source_uri`."""
     now = _now()
     by_id: dict[str, ReportResult] = {}
-    for r in results:  # a batch may hold the same bytes twice: keep one
-        by_id[r.report["report_id"]] = r
     links: dict[str, str | None] = dict(seen or {})
-    for rid, r in by_id.items():
-        links[r.report["source_uri"]] = rid
+    for r in results:  # a batch may hold the same bytes twice: keep one report, both sources
+        by_id[r.report["report_id"]] = r
+        links[r.report["source_uri"]] = r.report["report_id"]
     for q in quarantined:
         links.setdefault(q.source_uri, None)
 
