@@ -106,7 +106,7 @@ def read_html_text(text: str, deadline: Deadline | None = None,
         return _as_plain_text(text, media_type)
     tree = LexborHTMLParser(text)
     title = _title(tree)
-    date_hint = _meta_date(tree) or _text_date(text)
+    date_hint = _meta_date(tree)
     root_node = tree.body or tree.root
     if root_node is None:
         return RawDocument(media_type=media_type, blocks=[], title=title, date_hint=date_hint)
@@ -115,6 +115,8 @@ def read_html_text(text: str, deadline: Deadline | None = None,
     _measure(root)
     _drop_noise(root, soft_noise)
     body = _choose_body(root)
+    # the info bar (发布日期：...) sits inside or beside the article, before sidebars' dates
+    date_hint = date_hint or _date_in(_text_of(body.parent or body)) or _text_date(text)
     warnings: list[str] = []
     blocks = _heading_rescue(body) + _walk(body, deadline, warnings)
     return RawDocument(media_type=media_type, blocks=blocks, title=title, date_hint=date_hint,
@@ -193,7 +195,11 @@ def _meta_date(tree: LexborHTMLParser) -> str | None:
 
 
 def _text_date(html: str) -> str | None:
-    plain = _TAG.sub(" ", html[:300_000]).replace("&nbsp;", " ")
+    return _date_in(_TAG.sub(" ", html[:300_000]).replace("&nbsp;", " "))
+
+
+def _date_in(plain: str) -> str | None:
+    """The first labelled date (发布日期/发布时间 first, then 日期/时间) in a text."""
     for pattern in _DATE_LABELS:
         for m in pattern.finditer(plain):
             if d := _valid_date(*m.groups()):

@@ -262,7 +262,8 @@ def make_html(paragraphs: list[str], charset_label: str, extra_char: str = "") -
 <title>北碚区2018年政府信息公开工作年度报告_北碚区人民政府</title>
 <script>var menu = "政府信息公开菜单脚本";</script><style>.x{{color:red}}</style></head>
 <body>{NOISE_NAV}
-<table width="1000"><tr><td class="left"><a href="#">通知公告</a><a href="#">政策解读</a></td>
+<table width="1000"><tr><td class="left"><a href="#">通知公告</a><a href="#">政策解读</a>
+<div class="news"><a href="#">新闻一</a> 发布日期：2024-05-06</div></td>
 <td class="main"><h1>北碚区2018年政府信息公开工作年度报告{extra_char}</h1>
 <div class="info">发布日期：2019-01-30　来源：区政府办</div>
 <div class="TRS_Editor">{ps}
