@@ -17,7 +17,7 @@ _TITLE_WORDS = re.compile(r"(年度报告|工作报告|年报|工作汇报|年�
 _BODY_SUFFIX = (
     "人民政府办公室", "人民政府办公厅", "人民政府", "政府办公室", "政府办公厅", "政府办", "办公厅",
     "管理委员会", "管委会", "委员会", "办公室", "街道办事处", "局", "委", "厅", "署", "中心",
-    "院", "所", "站", "办", "政府",
+    "院", "所", "站", "办", "政府", "部", "总局", "总署", "银行",
 )
 _GOV_SUFFIX = ("人民政府", "人民政府办公室", "人民政府办公厅", "政府办公室", "政府办公厅", "政府办",
                "政府")
@@ -178,11 +178,16 @@ def find_template(text: str, report_year: int | None) -> tuple[str, str | None]:
     return "unknown", None
 
 
+def _subject(title: str) -> str:
+    """The part of a title before its year: who reports."""
+    subj = re.split(r"(?:19|20)\d{2}\s*年|[二〇零一三四五六七八九]{4}年|政府信息公开|政务公开|关于", title)[0]
+    return subj.strip(" 《》")
+
+
 def _issuer(text: str, title: str | None, region: str | None) -> str | None:
     if title:
-        subj = re.split(r"(?:19|20)\d{2}\s*年|[二〇零一三四五六七八九]{4}年|政府信息公开|政务公开|关于", title)[0]
-        subj = subj.strip(" 《》")
-        if subj.endswith(_BODY_SUFFIX) and len(subj) >= 3:
+        subj = _subject(title)
+        if subj.endswith(_BODY_SUFFIX) and len(subj) >= 2:
             return subj
     head = text[:1500]
     m = re.search(r"由([\u4e00-\u9fff()]{3,30}?(?:" + "|".join(_BODY_SUFFIX) + r"))(?:负责)?编制", head)
@@ -268,13 +273,28 @@ def identify(text: str, title_hint: str | None = None, date_hint: str | None = N
     if hints.get("region_code") and not ident.region_code:
         ident.region_code = hints["region_code"]
     ident.issuer = _issuer(text, ident.title, region) or hints.get("issuer")
-    subject_is_region = bool(ident.title and region and ident.title.startswith(region))
+    subject_is_region = bool(ident.title and region and
+                             "".join(n for _, _, n in find_names(_subject(ident.title), year))
+                             == _subject(ident.title))
     ident.issuer_type = _issuer_type(ident.issuer, subject_is_region)
     if ident.admin_level is None:
         ident.admin_level = _level_from_words((ident.issuer or "") + " " + head)
     if ident.issuer and re.search(r"(镇|乡|街道)(人民政府|办事处)$", ident.issuer):
         ident.admin_level = "township"
+    if region is None and _is_central(ident.issuer, head):
+        ident.admin_level = "national"
     return ident
+
+
+_CENTRAL = re.compile(r"^(?:中华人民共和国)?(?:国务院[\u4e00-\u9fff]{0,10}|[\u4e00-\u9fff]{1,10}"
+                      r"(?:部|总局|总署|委员会|银行|署))$")
+
+
+def _is_central(issuer: str | None, head: str) -> bool:
+    """A ministry or commission of the State Council reports for the whole country."""
+    if not issuer or not _CENTRAL.match(issuer):
+        return False
+    return bool(re.search(r"国务院|中央|国家", issuer + head[:600]))
 
 
 def _same_chain(names: list[tuple[int, int, str]], year: int | None) -> bool:

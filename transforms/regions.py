@@ -21,6 +21,9 @@ _NEEDS_PARENT = {"城区", "郊区", "矿区", "东区", "西区", "新区"}
 
 @dataclass(frozen=True)
 class Division:
+    """A division as the table names it; `written` is how the text wrote it (临夏州 for
+    临夏回族自治州) when a short form was found."""
+
     name: str
     code: str
     level: str  # province | prefecture | county
@@ -28,6 +31,20 @@ class Division:
     province_code: str
     city: str | None
     city_code: str | None
+
+
+_SHORT: dict[int, dict[str, str]] = {}
+
+
+def _short_form(name: str, short: str) -> str:
+    """How reports commonly write an autonomous unit: 临夏回族自治州 -> 临夏州, 沧源佤族自治县 ->
+    沧源县. Ordinary names are written in full and get no short form."""
+    if not short or len(short) < 2:
+        return ""
+    for suffix, tail in (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")):
+        if name.endswith(suffix):
+            return short + tail
+    return ""
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +59,7 @@ def _years() -> dict[int, list[Division]]:
             city = r["city_name"] or None
             if city in _PSEUDO_CITIES:
                 city = None
+            short = ""
             if rank == "1":
                 d = Division(prov, r["province_adcode"], "province", prov, r["province_adcode"],
                              None, None)
@@ -50,12 +68,16 @@ def _years() -> dict[int, list[Division]]:
                     continue
                 d = Division(city, r["city_adcode"], "prefecture", prov, r["province_adcode"],
                              None, None)
+                short = _short_form(city, r["city_short"])
             else:
                 if not r["county_name"] or r["county_name"] in _PSEUDO_CITIES:
                     continue
                 d = Division(r["county_name"], r["county_adcode"], "county", prov,
                              r["province_adcode"], city, r["city_adcode"] if city else None)
+                short = _short_form(r["county_name"], r["county_short"])
             by_year.setdefault(y, []).append(d)
+            if short:
+                _SHORT.setdefault(y, {})[short] = d.name
     return by_year
 
 
@@ -72,6 +94,9 @@ def _index(year: int) -> tuple[dict[str, list[Division]], ahocorasick.Automaton]
     names: dict[str, list[Division]] = {}
     for d in _years()[year]:
         names.setdefault(d.name, []).append(d)
+    for short, full in _SHORT.get(year, {}).items():
+        if short not in names:
+            names[short] = names[full]
     auto = ahocorasick.Automaton()
     for name in names:
         auto.add_word(name, name)
