@@ -130,3 +130,11 @@ def test_label_keys_and_matching():
     assert c.match("属于已主动公开信息的", unit="件").code == "requests.already_public"
     assert c.match("", "行政诉讼/复议后起诉/结果维持", "").code == "litigation.upheld"
     assert c.match("总计", "", "三、本年度办理结果").code == "requests.answered"
+
+
+def test_dirty_copies_pinyin_and_wrapped_figures():
+    """Mirror sites print pinyin beside characters; PDF copies wrap a figure onto its own line."""
+    m = metrics("二、主动公开政府信息情况\n本区到年底累(lei)计主动公开政(zheng)府(fu)信息\n5928\n条,"
+                "全文电子化率达\n90.3%\n,其中,本年度新增主动公开政府信息\n2110\n条。")
+    assert m[("proactive.total", "", "cumulative")][0] == 5928
+    assert m[("proactive.total", "", "year")][0] == 2110

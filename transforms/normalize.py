@@ -25,6 +25,9 @@ _FULLWIDTH.update({
 })
 _TABLE = str.maketrans({k: v for k, v in _FULLWIDTH.items() if len(k) == 1})
 _BLANKS = re.compile(r"[ \t\f\v]+")
+# mirror sites print pinyin beside characters: 政(zheng)(zheng)府(fu)
+_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])(?:\((?:[bcdfghjklmnpqrstwxyz]{0,2}[aeiouv\u00fc]{1,3}"
+                     r"(?:n|ng|r)?)\))+")
 _MANY_NL = re.compile(r"\n{3,}")
 
 
@@ -70,7 +73,10 @@ def tidy_whitespace(text: str) -> str:
 def normalize_text(text: str) -> str:
     """Simplified characters, half-width forms, tidy whitespace. Idempotent."""
     text = text.replace("\x00", "")
-    return tidy_whitespace(to_simplified(halfwidth(text)))
+    text = halfwidth(text)
+    if "(" in text:
+        text = _PINYIN.sub("", text)
+    return tidy_whitespace(to_simplified(text))
 
 
 def detect_script(text: str, sample: int = 50000) -> str:

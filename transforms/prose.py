@@ -23,6 +23,16 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
 _OTHER_TIME = re.compile(r"比上年|较上年|同比|去年|上一年度|前一年")
 _STOP_LABELS = {"", "其中", "另外", "此外", "另有", "还有", "共", "合计", "共计", "累计", "全年", "分别"}
 _CUMULATIVE = re.compile(r"累计|历年|自\S{0,12}以来|条例实施以来")
+_YEAR_CUE = re.compile(r"本年度|本年|今年|全年|新增|年内|当年|年度内")
+
+
+def _period(upto: str) -> str:
+    """The nearest period cue before a figure decides: 累计… then 本年度新增… is a year figure."""
+    cum = [m.end() for m in _CUMULATIVE.finditer(upto)]
+    yr = [m.end() for m in _YEAR_CUE.finditer(upto)]
+    if cum and (not yr or max(cum) > max(yr)):
+        return "cumulative"
+    return "year"
 
 
 @dataclass
@@ -81,9 +91,35 @@ def _paren_mask(s: str) -> list[bool]:
     return mask
 
 
+_TERMINAL = tuple("。;!?:")
+_STARTS_BLOCK = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d{1,2}[.、](?!\d)|"
+                           r"第[一二三四五六七八九十]+|[⑴-⒇①-⑳])")
+
+
+def _hard_break(prev: str, nxt: str) -> bool:
+    """Is a line break the end of a sentence, or a wrap inside one (a label or figure split over
+    lines, as copies of PDFs and re-wrapped pages have)?"""
+    p, n = prev.strip(), nxt.strip()
+    if not p or not n or p.endswith(_TERMINAL) or "|" in p or "|" in n:
+        return True
+    if _STARTS_BLOCK.match(n) or _HEADING1.match(p) or _HEADING2.match(p):
+        return True
+    return False
+
+
 def _sentences(text: str, skip: list[tuple[int, int]]):
     start = 0
+    lines = text.split("\n")
+    breaks: set[int] = set()
+    pos = 0
+    for i, ln in enumerate(lines):
+        pos += len(ln)
+        if i + 1 < len(lines) and _hard_break(ln, lines[i + 1]):
+            breaks.add(pos)
+        pos += 1
     for m in _SENT_END.finditer(text + "\n"):
+        if m.group() == "\n" and m.start() < len(text) and m.start() not in breaks:
+            continue
         end = m.start()
         if end > start and not any(a <= start < b for a, b in skip):
             yield start, text[start:end]
@@ -131,7 +167,7 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
             other = bool(_OTHER_TIME.search(sent[cl_start:cl_end])) or (
                 report_year is not None and any(y < report_year - 0 and y >= 2000 for y in years)
                 and "截" not in sent[cl_start:n.start])
-            period = "cumulative" if _CUMULATIVE.search(upto) else "year"
+            period = _period(upto)
             out.append(ProseValue(
                 label=label, context=f"{ctx_head}/{sent[:cl_start]}", value=n.value,
                 qualifier=n.qualifier, unit_word=n.unit, period=period,
