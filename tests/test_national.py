@@ -100,3 +100,38 @@ def test_blank_and_dash_cells_are_missing_not_zero():
     assert target not in got
     assert got[("requests.denied_third_party", "", "year")]["value"] == \
         report.expected[("requests.denied_third_party", "", "year")]
+
+
+MARKDOWN_COPY = """宿迁市 2025 年政府信息公开工作年度报告
+
+二、主动公开政府信息情况
+## 表二：主动公开政府信息情况
+| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |
+|---|---|---|---|
+| 规章 | 3 | 0 | 15 |
+| 行政规范性文件 | 61 | 59 | 422 |
+
+三、收到和处理政府信息公开申请情况
+## 表三：收到和处理政府信息公开申请情况
+| 一、本年新收政府信息公开申请数量 | 3746 | 63 | 0 | 0 | 19 | 2 | 3830 |
+| 二、上年结转政府信息公开申请数量 | 10 | 1 | 0 | 0 | 0 | 0 | 12 |
+
+四、政府信息公开行政复议、行政诉讼情况
+行政复议行政诉讼
+| 119 | 25 | 91 | 24 | 259 | 7 | 0 | 15 | 6 | 28 | 21 | 1 | 7 | 9 | 38 |
+"""
+
+
+def test_markdown_copy_with_lost_headers():
+    """Copies converted to markdown lose the multi-row headers of tables 3 and 4. Rows are read
+    by the template's column order only where their own totals confirm it."""
+    got, rep, _ = _run(MARKDOWN_COPY.encode("utf-8"), "m.md")
+    v = {k: m["value"] for k, m in got.items()}
+    assert v[("normative_docs.in_force", "", "year")] == 422
+    assert v[("requests.received", "natural_person", "year")] == 3746
+    assert v[("requests.received", "", "year")] == 3830
+    assert v[("review.total", "", "year")] == 259
+    assert v[("litigation.upheld", "after_review", "year")] == 21
+    # 10 + 1 != 12: the row does not confirm the column order, so nothing is read from it
+    assert not any(k[0] == "requests.carried_over" for k in v)
+    assert rep["template_version"] == "gb2021" and rep["region_code"] == "321300"

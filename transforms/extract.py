@@ -86,8 +86,8 @@ def _evidence(text: str, start: int, end: int) -> tuple[str, int, int]:
 
 
 def _table_obs(cat: Catalog, tv: TableValue) -> Observation:
-    m = cat.match(tv.label, tv.column, tv.context, tv.unit_word)
-    code = m.code if m else None
+    m = None if tv.code else cat.match(tv.label, tv.column, tv.context, tv.unit_word)
+    code = tv.code or (m.code if m else None)
     breakdown = tv.breakdown
     if m and m.breakdown:
         breakdown = m.breakdown

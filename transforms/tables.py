@@ -36,6 +36,7 @@ class TableValue:
     label_cell: Cell | None
     row_no: int
     table_no: int
+    code: str | None = None  # set when a template layout, not a label, names the indicator
 
 
 @dataclass
@@ -153,6 +154,8 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
         values = list(row.values)
         while len(values) > len(columns) and values and not values[-1].text.strip():
             values.pop()
+        if len(values) > len(columns):
+            continue  # more figures than columns: the header is not this row's
         unit_word = row.unit
         for col, cell in zip(columns, values):
             if col.unit_col and cell.text.strip() not in ("", "——", "-"):
@@ -265,7 +268,16 @@ def _columns_from_header(cat: Catalog, header: list[list[Cell]], first_row: list
 
 # ---------------------------------------------------------------- text tables
 
+_MD_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
 def _pipe_cells(line: str, start: int) -> list[Cell]:
+    if _MD_RULE.match(line):  # a markdown table's |---|---| rule
+        return []
+    lead = len(line) - len(line.lstrip())
+    if line.lstrip().startswith("|"):  # markdown rows open with a pipe too
+        start += lead + 1
+        line = line.lstrip()[1:]
     parts = line.split("|")
     if parts and parts[-1].strip() == "":
         parts = parts[:-1]
@@ -343,9 +355,15 @@ def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]
                     cells.extend(_pipe_cells(l2, p2))
                     j += 1
                     continue
-                if not s2 or _PAGE_NO.match(s2):
+                if _PAGE_NO.match(s2):
                     j += 1
                     continue
+                if not s2:
+                    # a blank line ends the table unless more table lines follow at once
+                    if j + 1 < n and lines[j + 1][0].rstrip().endswith("|"):
+                        j += 1
+                        continue
+                    break
                 # up to two short plain lines (a block title such as 二、主动公开情况) stay in
                 # the table only when more table lines follow them
                 run = []
@@ -359,6 +377,7 @@ def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]
                 follows = k < n and lines[k][0].rstrip().endswith("|")
                 if not follows or len(run) > 2 or any(
                         len(lines[x][0].strip()) > 40 or re.search(r"[。:;]$", lines[x][0].strip())
+                        or re.match(r"^(#|表[一二三四五六七八九十\d])", lines[x][0].strip())
                         for x in run):
                     break
                 for x in run:
@@ -470,10 +489,74 @@ def _header_columns(cat: Catalog, header: list[Cell], n_values: int) -> list[_Co
     return [_spec(cat, [c.text]) for c, _ in leaves]
 
 
+def _template_row(cat: Catalog, cells: list[Cell], context: str, table_no: int
+                  ) -> list[TableValue]:
+    """A bare row of figures whose header a copy lost: read it by the national template's
+    layout only when the context names the table and its own arithmetic holds."""
+    nums = [parse_cell(c.text) for c in cells]
+    if "行政复议" not in context or len(cells) != len(cat.table4_layout) or \
+            any(k not in ("num", "blank") for k, _, _ in nums):
+        return []
+    vals = [v if v is not None else 0.0 for _, v, _ in nums]
+    for block in range(0, len(vals), 5):
+        b = vals[block:block + 5]
+        if abs(sum(b[:4]) - b[4]) > 1e-6:
+            return []
+    out = []
+    for (code, breakdown), cell, (kind, v, q) in zip(cat.table4_layout, cells, nums):
+        if kind != "num" or v is None:
+            continue
+        out.append(TableValue(label="", label_path=[], column=code, context=context, value=v,
+                              qualifier=q, unit_word=None, period="year", breakdown=breakdown,
+                              cell=cell, label_cell=None, row_no=0, table_no=table_no,
+                              code=code))
+    return out
+
+
+def _headerless_rows(cat: Catalog, cells: list[Cell], kinds: list[str], context: str,
+                     table_no: int) -> list[TableValue]:
+    """Rows of table 3 whose requester header a copy lost: each row's seven figures are read by
+    the template's column order only when the last is the sum of the other six."""
+    layout = cat.table3_breakdowns
+    rows: list[_Row] = []
+    for c, kd in zip(cells, kinds):
+        if kd == "text":
+            if rows and not rows[-1].values:
+                rows[-1].labels.append(c)
+            else:
+                rows.append(_Row(labels=[c]))
+        elif rows:
+            rows[-1].values.append(c)
+    out: list[TableValue] = []
+    hier = _Hierarchy()
+    for i, row in enumerate(rows):
+        ctx = ""
+        for c in row.labels:
+            ctx = hier.push(c.text)
+        parsed = [parse_cell(c.text) for c in row.values]
+        if len(parsed) != len(layout) or any(k not in ("num", "blank", "dash") for k, _, _ in parsed):
+            continue
+        vals = [v or 0.0 for _, v, _ in parsed]
+        if parsed[-1][0] != "num" or abs(sum(vals[:-1]) - vals[-1]) > 1e-6:
+            continue
+        leaf = row.labels[-1] if row.labels else None
+        for b, cell, (kd, v, q) in zip(layout, row.values, parsed):
+            if kd != "num" or v is None:
+                continue
+            out.append(TableValue(
+                label=leaf.text if leaf else "", label_path=[c.text for c in row.labels],
+                column="", context="/".join(x for x in (context, ctx) if x), value=v,
+                qualifier=q, unit_word=None, period="year", breakdown=b, cell=cell,
+                label_cell=leaf, row_no=i, table_no=table_no))
+    return out
+
+
 def read_stream(cat: Catalog, cells: list[Cell], context: str, table_no: int) -> list[TableValue]:
     """Assemble rows from a flattened cell stream and read them."""
     kinds = [_kind(c.text) for c in cells]
     out: list[TableValue] = []
+    if "text" not in kinds:
+        return _template_row(cat, cells, context, table_no)
     first_val = next((i for i, k in enumerate(kinds) if k in ("num", "dash", "unit", "blank")
                       and i > 0), None)
     if first_val is None:
@@ -481,6 +564,8 @@ def read_stream(cat: Catalog, cells: list[Cell], context: str, table_no: int) ->
     # the first data row's labels: cells just before the first value that play no column role
     k = _header_end(cat, cells, kinds, 0, first_val)
     header = cells[:k]
+    if not header:
+        return _headerless_rows(cat, cells, kinds, context, table_no)
     hier = _Hierarchy()
     rows: list[_Row] = []
     columns: list[_Column] | None = None
