@@ -123,4 +123,16 @@ def parse_cell(text: str) -> tuple[str, float | None, str]:
     m = re.match(r"^(\d+(?:\.\d+)?)(万)$", core)
     if m:
         return "num", float(m.group(1)) * 10000, qual
+    m = _CELL_WITH_UNIT.match(core)
+    if m:  # 251000元, 3件: the figure, without its unit (see cell_unit)
+        return "num", float(m.group(1).replace(",", "")), qual
     return "text", None, ""
+
+
+_CELL_WITH_UNIT = re.compile(r"^(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(" + UNIT_RE + r")$")
+
+
+def cell_unit(text: str) -> str | None:
+    """The unit word a cell writes after its figure (251000元 -> 元), if any."""
+    m = _CELL_WITH_UNIT.match(text.strip().replace(" ", "").rstrip("余多"))
+    return m.group(2) if m else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from transforms.catalog import Catalog, enum_level, label_key
 from transforms.document import Cell, Grid
-from transforms.numbers import UNITS, canonical_unit, parse_cell
+from transforms.numbers import UNITS, canonical_unit, cell_unit, parse_cell
 
 _UNIT_WORDS = set(UNITS) | {"万元", "元", "人次", "——", "-"}
 _PAGE_NO = re.compile(r"^(-\s*\d+\s*-|第\s*\d+\s*页(共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
@@ -169,8 +169,9 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
                 continue
             word = unit_word or col.unit_word
             mult = col.multiplier
-            if unit_word:
-                word, mult, _ = canonical_unit(unit_word)
+            own = cell_unit(cell.text)  # a unit written in the cell wins over row and column
+            if own or unit_word:
+                word, mult, _ = canonical_unit(own or unit_word)
             key = (col.match_text, col.breakdown, col.period, value)
             if key in seen:  # a colspan filled into several slots
                 continue
@@ -236,9 +237,13 @@ def read_grid(cat: Catalog, grid: Grid, context: str, table_no: int) -> list[Tab
                                 unit=units[0] if units else None))
             prev_data = True
             continue
-        header_like = any(kinds[i][j] == "text" and texts[j] and
-                          texts[j] not in {t for t in (c.text.strip() for c in label_cells)}
-                          for j in value_cols)
+        # words above the value columns make a header row, unless they are just the row's own
+        # label spilling over (a spanned group label)
+        first_label = next((t for t in texts if t), "")
+        header_like = any(kinds[i][j] == "text" and texts[j] and texts[j] != first_label
+                          for j in value_cols) or (
+            all(kinds[i][j] == "text" and texts[j] for j in value_cols) and
+            len({texts[j] for j in value_cols}) > 1)
         if header_like:
             if prev_data:
                 flush()
