@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check "uv==0.13.9" \
 	  || $(BIN)/python -m pip install -q --disable-pip-version-check "pip>=24"
 	if [ -x $(BIN)/uv ]; then \
-	  $(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock && \
+	  $(BIN)/uv pip sync -q --compile-bytecode --python $(BIN)/python requirements.lock && \
 	  $(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . ; \
 	else \
-	  $(BIN)/python -m pip install -q -r requirements.lock && \
+	  $(BIN)/python -m pip install -q --compile -r requirements.lock && \
 	  $(BIN)/python -m pip install -q --no-deps -e . ; \
 	fi
 	touch $(STAMP)

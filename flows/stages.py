@@ -24,6 +24,8 @@ from transforms.identify import Identity, identify
 from warehouse.store import Quarantined, ReportResult
 
 EXTRACTOR_RELEASE = "1"
+# far beyond any annual report (the longest real ones are a few hundred thousand characters)
+MAX_TEXT_CHARS = 3_000_000
 _REPORT_WORDS = ("信息公开", "政务公开", "政府信息", "依申请公开", "主动公开")
 _ANNUAL_WORDS = ("年度报告", "年报", "工作报告", "工作汇报", "年度工作", "统计表", "年度", "本年")
 
@@ -110,6 +112,9 @@ def normalize(items: list[WorkItem]) -> list[WorkItem]:
         it.raw = None
         if not it.doc.text.strip():
             raise Unreadable("no text found in the document")
+        if len(it.doc.text) > MAX_TEXT_CHARS:
+            raise Unreadable(f"text too long for one annual report ({len(it.doc.text):,} "
+                             f"characters; limit {MAX_TEXT_CHARS:,})")
     return _guard(items, "normalize", one)
 
 

@@ -7,7 +7,10 @@ state) is stored with method 'derived' and never replaces a stated one.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Callable
 
 from transforms.catalog import Catalog, catalog
 from transforms.document import Document
@@ -18,7 +21,7 @@ EVIDENCE_MAX = 200
 _DIGITS = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
 _SKIP_DIGITS = re.compile(
     r"(?:19|20)\d{2}\s*[年\-/.]\s*\d{1,2}(?:\s*[月\-/.]\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|"
-    r"\d+(?:\.\d+)?\s*%|https?://\S+|www\.\S+|[\w.]+@[\w.]+|(?:19|20)\d{2}\s*年度?|\d{1,2}\s*月份?"
+    r"\d+(?:\.\d+)?\s*%|https?://\S+|www\.\S+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+|(?:19|20)\d{2}\s*年度?|\d{1,2}\s*月份?"
 )
 DERIVED_SUMS: dict[str, list[str]] = {
     "requests.denied": [
@@ -155,9 +158,10 @@ def extract(doc: Document, report_year: int | None) -> Extraction:
     for a, b in table_ranges:
         covered.append((a, b))
     skip = [(m.start(), m.end()) for m in _SKIP_DIGITS.finditer(text)]
+    in_covered, in_skip = _inside_any(covered), _inside_any(skip)
     for m in _DIGITS.finditer(text):
         s, e = m.start(), m.end()
-        if any(a <= s < b for a, b in covered) or any(a <= s < b for a, b in skip):
+        if in_covered(s) or in_skip(s):
             continue
         ex.observations.append(Observation(
             label=text[max(0, s - 20):s].split("\n")[-1].strip(), column_label="",
@@ -168,6 +172,41 @@ def extract(doc: Document, report_year: int | None) -> Extraction:
     _resolve(cat, text, ex)
     _derive(cat, ex)
     return ex
+
+
+def _inside_any(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """`pos -> any(a <= pos < b for a, b in spans)`, answered by bisection.
+
+    Why: the plain scan, run for every bare number against every observation's span, grew
+    with the square of a report's size.
+    """
+    ordered = sorted(spans)
+    starts = [a for a, _ in ordered]
+    reach = list(accumulate((b for _, b in ordered), max))
+
+    def inside(pos: int) -> bool:
+        i = bisect_right(starts, pos) - 1
+        return i >= 0 and reach[i] > pos
+    return inside
+
+
+class _Spans:
+    """Which offsets lie inside any of many spans, answered by bisection (documents can hold
+    thousands of figures, so a scan per figure would be quadratic)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for a, b in sorted(spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.starts = [a for a, _ in merged]
+        self.ends = [b for _, b in merged]
+
+    def contains(self, pos: int) -> bool:
+        i = bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
 
 
 def _resolve(cat: Catalog, text: str, ex: Extraction) -> None:

