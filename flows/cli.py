@@ -99,15 +99,20 @@ def _check_writable(warehouse: str, lake: str) -> str | None:
     return None
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _bad_run_args(args: argparse.Namespace, command: str) -> bool:
     problem = _check_writable(args.warehouse, args.lake)
+    if problem is None and (args.workers < 1 or
+                            (args.batch_size is not None and args.batch_size < 1)):
+        problem = "--workers and --batch-size must be at least 1"
     if problem:
-        print(f"govinfo run: {problem}", file=sys.stderr)
+        print(f"govinfo {command}: {problem}", file=sys.stderr)
+    return problem is not None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if _bad_run_args(args, "run"):
         return EXIT_PIPELINE
     sources = args.sources or ([] if args.manifest else [str(SAMPLES)])
-    if args.workers < 1 or (args.batch_size is not None and args.batch_size < 1):
-        print("govinfo run: --workers and --batch-size must be at least 1", file=sys.stderr)
-        return EXIT_PIPELINE
     apply_prefect_env()
     import flows.ingest as ingest_mod
     from flows.ingest import DEFAULT_BATCH, ingest
@@ -223,13 +228,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if _bad_run_args(args, "serve"):
+        return EXIT_PIPELINE
     apply_prefect_env()
+    from flows.ingest import DEFAULT_BATCH
     from flows.serve import serve
     sources = args.sources or ([] if args.manifest else [str(SAMPLES)])
     return serve(cron=args.cron, name=args.name, port=args.port, parameters={
         "sources": sources, "manifest": args.manifest, "warehouse": args.warehouse,
         "lake": args.lake, "raw_dir": args.raw_dir,
-        "batch_size": args.batch_size or 100, "fetch_options": _fetch_options(args)},
+        "batch_size": args.batch_size or DEFAULT_BATCH, "fetch_options": _fetch_options(args)},
         runner=(args.task_runner, args.workers, args.dask_address))
 
 

@@ -29,6 +29,7 @@ from warehouse import crosschecks, lake as lake_mod, store
 from warehouse.store import Quarantined
 
 DEFAULT_BATCH = 100
+LOCK_WAIT_SECONDS = 600.0
 # set by the CLI to drive its progress bar (a callable cannot be a flow parameter)
 PROGRESS: Callable[[int, int], None] | None = None
 
@@ -84,8 +85,7 @@ def _chunks(items: list[WorkItem], n: int) -> Iterator[list[WorkItem]]:
 
 
 def _items_from_sources(found: list[Source], raw_dir: str, fetch_options: dict[str, Any],
-                        summary: RunSummary, con: Any, run_id: str
-                        ) -> tuple[list[WorkItem], list[Quarantined]]:
+                        con: Any, run_id: str) -> tuple[list[WorkItem], list[Quarantined]]:
     items: list[WorkItem] = []
     bad: list[Quarantined] = []
     urls = [s for s in found if s.kind == "url"]
@@ -118,12 +118,12 @@ def ingest(sources: list[str], manifest: str | None = None,
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     run_id = uuid.uuid4().hex
     summary = RunSummary(run_id=run_id)
-    con = store.connect(warehouse)
+    # a scheduled run may start while someone else holds the file for writing: wait for it
+    con = store.connect(warehouse, retries=LOCK_WAIT_SECONDS)
     try:
         store.load_catalog(con, catalog().catalog_rows())
         found = discover_task(sources, manifest)
-        items, bad = _items_from_sources(found, raw_dir, fetch_options or {}, summary, con,
-                                         run_id)
+        items, bad = _items_from_sources(found, raw_dir, fetch_options or {}, con, run_id)
         summary.inputs = len(items) + len(bad)
         if bad:
             load_task(con, [], bad, run_id, {})

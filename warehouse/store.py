@@ -206,9 +206,11 @@ def load_batch(con: duckdb.DuckDBPyConnection, results: list[ReportResult],
         if loaded_uris:
             con.execute("delete from quarantine where source_uri in "
                         "(select unnest(?::varchar[]))", [loaded_uris])
-        for q in quarantined:
+        for q in quarantined:  # the same failure again changes nothing; a new reason replaces it
             con.execute(
-                "insert into quarantine values (?, ?, ?, ?, ?) on conflict do nothing",
+                "insert into quarantine values (?, ?, ?, ?, ?) on conflict do update set "
+                "reason = excluded.reason, \"at\" = excluded.\"at\", run_id = excluded.run_id "
+                "where quarantine.reason <> excluded.reason",
                 [q.source_uri, q.sha256 or "", q.reason, now, run_id])
         con.execute("commit")
     except Exception:
