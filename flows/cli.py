@@ -180,12 +180,20 @@ def format_result(columns: list[str], rows: list[tuple], fmt: str) -> str:
     return "\n".join(out)
 
 
-def cmd_query(args: argparse.Namespace) -> int:
+def _open_or_report(args: argparse.Namespace, command: str):
+    """A read-only connection, or None after telling the user why there is none."""
     import duckdb
     try:
-        con = _connect_ro(args.warehouse, args.wait)
+        return _connect_ro(args.warehouse, args.wait)
     except (FileNotFoundError, duckdb.Error) as e:
-        print(f"govinfo query: {e}", file=sys.stderr)
+        print(f"govinfo {command}: {e}", file=sys.stderr)
+        return None
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    import duckdb
+    con = _open_or_report(args, "query")
+    if con is None:
         return EXIT_PIPELINE
     try:
         cur = con.execute(args.sql)
@@ -201,11 +209,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    import duckdb
-    try:
-        con = _connect_ro(args.warehouse, args.wait)
-    except (FileNotFoundError, duckdb.Error) as e:
-        print(f"govinfo status: {e}", file=sys.stderr)
+    con = _open_or_report(args, "status")
+    if con is None:
         return EXIT_PIPELINE
     try:
         counts = con.execute("""select
