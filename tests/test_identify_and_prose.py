@@ -138,3 +138,17 @@ def test_dirty_copies_pinyin_and_wrapped_figures():
                 "全文电子化率达\n90.3%\n,其中,本年度新增主动公开政府信息\n2110\n条。")
     assert m[("proactive.total", "", "cumulative")][0] == 5928
     assert m[("proactive.total", "", "year")][0] == 2110
+
+
+def test_county_report_wording():
+    m = metrics("三、依申请公开政府信息情况\n全年共受理政府信息公开申请45件。已办结45件,其中同意公开38件。"
+                "全县共有信息公开工作人员56名,其中专职12名,兼职44名。举办培训班8期,培训人员420人次。"
+                "全县设立政府信息公开查阅点25个,接待查阅群众1200人次。"
+                "四、其他\n通过群工系统共受理群众事项9449件,已办结9362件。", 2010)
+    assert m[("requests.answered", "", "year")][0] == 45  # not the 9362 群众事项
+    assert m[("staff.total", "", "year")][0] == 56
+    assert m[("staff.full_time", "", "year")][0] == 12 and m[("staff.part_time", "", "year")][0] == 44
+    assert m[("training.sessions", "", "year")][0] == 8
+    assert m[("training.attendees", "", "year")][0] == 420
+    assert m[("reading_rooms.count", "", "year")][0] == 25
+    assert m[("reading_rooms.visitors", "", "year")][0] == 1200
