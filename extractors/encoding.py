@@ -9,11 +9,14 @@ folding traditional to simplified.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
 import chardet
+
+_CJK = re.compile("[\u4e00-\u9fff]")
 
 # Codec used to decode, and the name recorded in `reports.encoding`.
 _CANDIDATES: list[tuple[str, str]] = [
@@ -60,7 +63,7 @@ def chinese_score(text: str, sample: int = 20000) -> float:
     Real prose scores 0.4-0.7; text decoded with the wrong codec scores well under 0.2.
     """
     s = text[:sample]
-    cjk = [c for c in s if "\u4e00" <= c <= "\u9fff"]
+    cjk = _CJK.findall(s)
     if not cjk:
         return 0.0
     folded = _t2s().convert("".join(cjk))

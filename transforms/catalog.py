@@ -36,8 +36,13 @@ def _folds() -> list[tuple[str, str]]:
     return [("政务信息", "政府信息"), ("政务公开信息", "政府信息"), ("政府信息依申请公开", "政府信息公开申请")]
 
 
+@lru_cache(maxsize=65536)
 def label_key(label: str, keep_parens: bool = False) -> str:
-    """Canonical form of a label for matching: no blanks, quotes, numbering or notes."""
+    """Canonical form of a label for matching: no blanks, quotes, numbering or notes.
+
+    Cached because the same labels and column headers come back in every table of every
+    report; the function is pure, so the cache cannot change a result.
+    """
     s = _QUOTES.sub("", label or "")
     for _ in range(4):
         m = _ENUM.match(s)
@@ -187,7 +192,22 @@ class Catalog:
                 for code, r in self.indicators.items()]
 
     def column_role(self, header: str) -> list[ColumnTerm]:
-        """Roles a column header plays: breakdown terms must equal the header, others be in it."""
+        """Roles a column header plays: breakdown terms must equal the header, others be in it.
+
+        Results are kept per header (every table asks about the same few headers, many times);
+        callers get a fresh list each time.
+        """
+        cache: dict[str, list[ColumnTerm]] = self.__dict__.setdefault("_roles", {})
+        hit = cache.get(header)
+        if hit is not None:
+            return list(hit)
+        if len(cache) > 50000:
+            cache.clear()
+        out = self._column_role(header)
+        cache[header] = out
+        return list(out)
+
+    def _column_role(self, header: str) -> list[ColumnTerm]:
         key = label_key(header)
         out: list[ColumnTerm] = []
         for t in self.columns:
@@ -213,7 +233,7 @@ class Catalog:
         ckey = label_key(column) if column else ""
         leaf = label_key(column.split("/")[-1]) if column else ""
         best: Match | None = None
-        for a in self.aliases:
+        for a in self._candidates(key, ckey, leaf):
             if a.units and unit not in a.units:
                 continue
             if a.column and a.column not in ckey:
@@ -258,6 +278,52 @@ class Catalog:
             if best is None or score > best.score:
                 best = Match(a.code, breakdown, score, a.text)
         return best
+
+    def _candidates(self, key: str, ckey: str, leaf: str) -> list[Alias]:
+        """The aliases that can match, in catalog order (so ties and vetoes resolve as before).
+
+        Why: `match` runs for every table cell and sentence figure, and testing all aliases
+        each time was most of the extraction time. An alias is skipped here only when the
+        loop in `match` would skip it anyway: an exact alias whose text is neither the label
+        nor (for a blank label) the column leaf, or a substring alias whose first part occurs
+        in neither the label nor the column. Regex aliases are always tried.
+        """
+        index = self._alias_index()
+        always, exact, by_char = index
+        picked = set(always)
+        picked.update(exact.get(key, ()))
+        if not key:
+            picked.update(exact.get(leaf, ()))
+        for hay in (key, ckey):
+            for ch in set(hay):
+                for first, positions in by_char.get(ch, ()):
+                    if first in hay:
+                        picked.update(positions)
+        return [self.aliases[i] for i in sorted(picked)]
+
+    def _alias_index(self) -> tuple[list[int], dict[str, list[int]],
+                                    dict[str, list[tuple[str, list[int]]]]]:
+        """Alias positions by what they need to be present; rebuilt if the list changes."""
+        stamp = (id(self.aliases), len(self.aliases))
+        cached = getattr(self, "_index", None)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        always: list[int] = []
+        exact: dict[str, list[int]] = {}
+        firsts: dict[str, list[int]] = {}
+        for i, a in enumerate(self.aliases):
+            if a.regex is not None or not a.parts:
+                always.append(i)
+            elif a.exact:
+                exact.setdefault(a.text, []).append(i)
+            else:
+                firsts.setdefault(a.parts[0], []).append(i)
+        by_char: dict[str, list[tuple[str, list[int]]]] = {}
+        for first, positions in firsts.items():
+            by_char.setdefault(first[0], []).append((first, positions))
+        index = (always, exact, by_char)
+        self._index = (stamp, index)
+        return index
 
     def _unit_fit(self, code: str, unit: str | None) -> float:
         """Prefer indicators whose unit suits the count word (条 for items, 件 for requests)."""

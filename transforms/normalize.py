@@ -29,6 +29,7 @@ _BLANKS = re.compile(r"[ \t\f\v]+")
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])(?:\((?:[bcdfghjklmnpqrstwxyz]{0,2}[aeiouv\u00fc]{1,3}"
                      r"(?:n|ng|r)?)\))+")
 _MANY_NL = re.compile(r"\n{3,}")
+_CJK = re.compile("[\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +82,7 @@ def normalize_text(text: str) -> str:
 
 def detect_script(text: str, sample: int = 50000) -> str:
     """simplified, traditional or mixed, judged on the characters that differ between scripts."""
-    uniq = "".join(sorted({c for c in text[:sample] if "\u4e00" <= c <= "\u9fff"}))
+    uniq = "".join(sorted(set(_CJK.findall(text[:sample]))))
     if not uniq:
         return "simplified"
     as_simp = _converter().convert(uniq)
