@@ -130,6 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"govinfo run: the pipeline could not complete: {type(e).__name__}: {e}",
                   file=sys.stderr)
             return EXIT_PIPELINE
+    from flows.settings import mark_migrated
+    mark_migrated()
     _print_summary(summary, args.warehouse)
     return 0
 

@@ -34,12 +34,33 @@ def prefect_env(data_dir: Path | None = None) -> dict[str, str]:
         "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
         "PREFECT_SERVER_SERVICES_PROACTIVE_TRIGGERS_ENABLED": "false",
         "PREFECT_SERVER_SERVICES_EVENT_LOGGER_ENABLED": "false",
+        # we use no blocks: registering every installed block type (and importing the
+        # integrations that define them, prefect-dask among them) costs seconds at each start
+        "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+        "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
     }
+
+
+def _migrated_marker(home: Path) -> Path:
+    from importlib.metadata import version
+    return home / f".migrated-{version('prefect')}"
 
 
 def apply_prefect_env(data_dir: Path | None = None, overrides: dict[str, str] | None = None) -> None:
     env = prefect_env(data_dir)
     env.update(overrides or {})
-    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(env["PREFECT_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    # the ephemeral server migrates its database at every start unless told the database is
+    # current, which it is once a run of this Prefect version has succeeded here
+    if _migrated_marker(home).exists() and (home / "prefect.db").exists():
+        env.setdefault("PREFECT_SERVER_DATABASE_MIGRATE_ON_START", "false")
     for k, v in env.items():
         os.environ.setdefault(k, v)
+
+
+def mark_migrated() -> None:
+    """Record that Prefect's database under PREFECT_HOME is migrated for this version."""
+    home = Path(os.environ["PREFECT_HOME"])
+    if (home / "prefect.db").exists():
+        _migrated_marker(home).touch()
