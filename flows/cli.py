@@ -114,6 +114,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_PIPELINE
     sources = args.sources or ([] if args.manifest else [str(SAMPLES)])
     apply_prefect_env()
+    from flows.api_server import start_if_needed
+    server = start_if_needed()  # boots while the imports below run
     import flows.ingest as ingest_mod
     from flows.ingest import DEFAULT_BATCH, ingest
     from flows.progress import Progress
@@ -121,6 +123,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     with Progress() as bar:
         ingest_mod.PROGRESS = bar.update
         try:
+            if server is not None:
+                server.wait_ready(float(os.environ.get(
+                    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")))
             summary = ingest.with_options(task_runner=runner)(
                 sources=sources, manifest=args.manifest, warehouse=args.warehouse,
                 lake=args.lake, raw_dir=args.raw_dir,
@@ -130,6 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"govinfo run: the pipeline could not complete: {type(e).__name__}: {e}",
                   file=sys.stderr)
             return EXIT_PIPELINE
+
     from flows.settings import mark_migrated
     mark_migrated()
     _print_summary(summary, args.warehouse)
