@@ -93,3 +93,30 @@ def test_seed_contradictions(seed_run):
     # passes are recorded too, and the agreeing prose/table pairs of 003 are among them
     assert any(d == "003_75db285d8e423f19.txt" and chk == "prose_table_agreement" and st == "pass"
                for d, chk, st, *_ in rows)
+
+
+def test_carry_over_continuity_across_years(tmp_path):
+    """上年结转 of one year must equal 结转下年度 of the year before, for the same body."""
+    from tests.conftest import run_cli
+
+    src = tmp_path / "in"
+    src.mkdir()
+    y1 = make_report("gb2021", seed=21, year=2021)
+    y2 = make_report("gb2021", seed=22, year=2022)
+    forward = y1.expected[("requests.carried_forward", "", "year")]
+    over = y2.expected[("requests.carried_over", "", "year")]
+    (src / "r2021.txt").write_text(to_flat_text(y1), encoding="utf-8")
+    (src / "r2022.txt").write_text(to_flat_text(y2), encoding="utf-8")
+    wh = tmp_path / "w.duckdb"
+    assert run_cli("run", str(src), "--warehouse", str(wh), "--lake", str(tmp_path / "lake")) == 0
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        rows = con.execute("""select r.report_year, c.status, c.expected, c.actual
+                              from checks c join reports r using (report_id)
+                              where c."check" = 'carryover_continuity'""").fetchall()
+        status = con.execute("select status from reports where report_year = 2022").fetchone()[0]
+    finally:
+        con.close()
+    assert forward != over  # these two generated years do not chain up
+    assert rows == [(2022, "fail", forward, over)]
+    assert status == "partial"
