@@ -108,19 +108,25 @@ class _HostGate:
         with self._lock:
             return self._slots.setdefault(host, threading.BoundedSemaphore(self._per_host))
 
-    def _reserve_start(self, host: str) -> float:
-        """Book the next start time for `host`; return how long to wait for it."""
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next_start.get(host, now))
-            self._next_start[host] = start + self._delay
-            return start - now
+    def _wait_turn(self, host: str) -> None:
+        """Wait until `host` may see another request, then book the next turn from now.
+
+        The turn is booked when it has actually come, not in advance, so a thread that is
+        slow to wake never lets two requests reach the host closer than the delay."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                due = self._next_start.get(host, now)
+                if now >= due:
+                    self._next_start[host] = now + self._delay
+                    return
+            time.sleep(due - now)
 
     @contextmanager
     def slot(self, host: str) -> Iterator[None]:
         """Hold one of the host's request slots for the duration of one attempt."""
         with self._semaphore(host):
-            time.sleep(self._reserve_start(host))
+            self._wait_turn(host)
             yield
 
 
