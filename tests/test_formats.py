@@ -343,7 +343,7 @@ def test_html_two_megabyte_single_line() -> None:
     assert b"\n" not in data and len(data) > 2 * 1024 * 1024
     start = time.monotonic()
     doc = read_document(data, "big.html")
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 60  # linear, not quadratic (~0.5 s here)
     assert texts(doc) == [sentence] * count
 
 
@@ -351,7 +351,7 @@ def test_html_nested_beyond_limit_is_read_as_text() -> None:
     data = b"<html><body>" + b"<div>" * 20000 + "深层文字".encode() + b"</div>" * 20000 + b"</body></html>"
     start = time.monotonic()
     doc = read_document(data, "deep.html")
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 30  # lexbor alone needs minutes at this depth
     assert doc.blocks == ["深层文字"]
     assert "nested deeper" in doc.warnings[0]
 
