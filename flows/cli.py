@@ -130,7 +130,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 sources=sources, manifest=args.manifest, warehouse=args.warehouse,
                 lake=args.lake, raw_dir=args.raw_dir,
                 batch_size=args.batch_size or DEFAULT_BATCH,
-                fetch_options=_fetch_options(args))
+                fetch_options=_fetch_options(args), in_flight=max(2, 2 * args.workers))
         except Exception as e:  # the pipeline itself failed (warehouse locked, corrupt, …)
             print(f"govinfo run: the pipeline could not complete: {type(e).__name__}: {e}",
                   file=sys.stderr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -113,7 +114,7 @@ def _items_from_sources(found: list[Source], raw_dir: str, fetch_options: dict[s
 def ingest(sources: list[str], manifest: str | None = None,
            warehouse: str = "data/warehouse.duckdb", lake: str = "data/lake",
            raw_dir: str = "data/raw", batch_size: int = DEFAULT_BATCH,
-           fetch_options: dict[str, Any] | None = None) -> dict[str, Any]:
+           fetch_options: dict[str, Any] | None = None, in_flight: int = 4) -> dict[str, Any]:
     t0 = time.monotonic()
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     run_id = uuid.uuid4().hex
@@ -130,11 +131,15 @@ def ingest(sources: list[str], manifest: str | None = None,
             summary.quarantined += len(bad)
             summary.quarantine_reasons += [(q.source_uri, q.reason) for q in bad]
         version = stages.extractor_version()
-        batches = list(_chunks(items, batch_size))
-        read_futures = [read_task.submit(b) for b in batches]
-        pending = []
-        for fut in read_futures:
-            batch = fut.result()
+        batches = _chunks(items, batch_size)
+        chains: deque[tuple[Any, dict[str, str], list[WorkItem], int]] = deque()
+
+        def launch_next() -> None:
+            """Read the next batch, skip bytes already loaded, and queue its CPU stages."""
+            b = next(batches, None)
+            if b is None:
+                return
+            batch = read_task.submit(b).result()
             known = store.known_reports(con, [i.sha256 for i in batch if i.sha256], version)
             todo = [i for i in batch if i.error is None and i.sha256 not in known]
             seen = {i.source_uri: i.sha256 for i in batch
@@ -142,10 +147,17 @@ def ingest(sources: list[str], manifest: str | None = None,
             early_bad = [i for i in batch if i.error is not None]
             f = extract_task.submit(identify_task.submit(normalize_task.submit(
                 decode_task.submit(todo))))
-            pending.append((f, seen, early_bad, len(batch)))
+            chains.append((f, seen, early_bad, len(batch)))
+
+        # at most `in_flight` batches are read and not yet loaded: memory is bounded by the
+        # batch size, not by the corpus
+        for _ in range(max(1, in_flight)):
+            launch_next()
         done = 0
-        for f, seen, early_bad, n in pending:
+        while chains:
+            f, seen, early_bad, n = chains.popleft()
             out = f.result()
+            launch_next()
             results = [i.result for i in out if i.error is None and i.result is not None]
             quarantined = [i.quarantined() for i in early_bad + out if i.error is not None]
             summary.metrics += load_task(con, results, quarantined, run_id, seen)
