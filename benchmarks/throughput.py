@@ -346,8 +346,8 @@ def run_pipeline(args: argparse.Namespace, src: Path, work: Path, tag: str,
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True)
     cmd = govinfo_cmd() + ["run", str(src), "--warehouse", str(d / "w.duckdb"),
-                               "--lake", str(d / "lake"), "--raw-dir", str(d / "raw"),
-                               "--task-runner", args.runner, "--workers", str(args.workers)]
+                           "--lake", str(d / "lake"), "--raw-dir", str(d / "raw"),
+                           "--task-runner", args.runner, "--workers", str(args.workers)]
     if args.batch_size:
         cmd += ["--batch-size", str(args.batch_size)]
     m = measure(cmd, env, ROOT, d / "log.txt")
@@ -362,6 +362,7 @@ def run_pipeline(args: argparse.Namespace, src: Path, work: Path, tag: str,
 
 
 def run_floor(src: Path, work: Path, tag: str, env: dict[str, str]) -> Measure:
+    """The floor in its own process, measured like the pipeline (start-up included)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--floor-worker", str(src)]
     return measure(cmd, env, ROOT, work / f"floor-{tag}.txt")
 
@@ -413,6 +414,7 @@ def _median(xs: list[float]) -> float:
 
 
 def figures(tn: float, t4n: float, n: int) -> dict[str, float]:
+    """Rates, marginal and fixed cost from the times of N and 4N documents."""
     marginal = (t4n - tn) / (3 * n)
     return {"t_n": tn, "t_4n": t4n, "rate_4n": 4 * n / t4n, "rate_n": n / tn,
             "marginal_ms": marginal * 1000, "fixed_s": tn - n * marginal}
