@@ -238,7 +238,7 @@ def _resolve(cat: Catalog, text: str, ex: Extraction) -> None:
 def _derive(cat: Catalog, ex: Extraction) -> None:
     """Sums the report does not state: group totals of table 3, litigation over its two kinds."""
     m = ex.metrics
-    breakdowns = {k[1] for k in m}
+    breakdowns = sorted({k[1] for k in m})  # sorted: row order must not depend on hashing
     for total, parts in DERIVED_SUMS.items():
         for b in breakdowns:
             key = (total, b, "year")
