@@ -60,22 +60,27 @@ def label_key(label: str, keep_parens: bool = False) -> str:
     return s
 
 
+_ENUM_QI = re.compile(r"^其中[:：]?")
+_ENUM_LEVELS = (
+    (re.compile(r"^[一二三四五六七八九十]+[、.．]"), 1),
+    (re.compile(r"^\([一二三四五六七八九十]+\)"), 2),
+    (re.compile(r"^\d{1,2}[.、．](?!\d)|^\d{1,2}(?=[\u4e00-\u9fff])(?![年月日号时个岁万千百余多])"), 3),
+    (re.compile(r"^\(\d{1,2}\)|^[⑴-⒇]"), 4),
+    (re.compile(r"^[①-⑳]"), 5),
+    (re.compile(r"^[Ⅰ-Ⅻ]"), 6),
+)
+
+
+@lru_cache(maxsize=65536)
 def enum_level(label: str) -> int | None:
-    """Depth of a row label's numbering (一、=1, (一)=2, 1.=3, (1)/⑴=4, ①=5, Ⅰ=6)."""
+    """Depth of a row label's numbering (一、=1, (一)=2, 1.=3, (1)/⑴=4, ①=5, Ⅰ=6).
+
+    Cached (pure, and the same row labels come back in every report)."""
     s = _QUOTES.sub("", label or "")
-    s = re.sub(r"^其中[:：]?", "", s)
-    if re.match(r"^[一二三四五六七八九十]+[、.．]", s):
-        return 1
-    if re.match(r"^\([一二三四五六七八九十]+\)", s):
-        return 2
-    if re.match(r"^\d{1,2}[.、．](?!\d)|^\d{1,2}(?=[\u4e00-\u9fff])(?![年月日号时个岁万千百余多])", s):
-        return 3
-    if re.match(r"^\(\d{1,2}\)|^[⑴-⒇]", s):
-        return 4
-    if re.match(r"^[①-⑳]", s):
-        return 5
-    if re.match(r"^[Ⅰ-Ⅻ]", s):
-        return 6
+    s = _ENUM_QI.sub("", s, count=1)
+    for rx, level in _ENUM_LEVELS:
+        if rx.match(s):
+            return level
     return None
 
 
@@ -223,6 +228,44 @@ class Catalog:
 
     def match(self, label: str, column: str = "", context: str = "",
               unit: str | None = None) -> Match | None:
+        """The best alias match for a label (see the module notes), or None.
+
+        Results are memoised. Why: `match` runs for every table cell and sentence figure and
+        the same labels come back in every report. The context enters a result only through
+        where each context word of the aliases last occurs in `context/label/column`, counted
+        from the end, so the memo key holds those distances instead of the context itself
+        (most reports differ in their headings, not in the distances).
+        """
+        memo, words = self._match_memo()
+        where = f"{context}/{label}/{column}"
+        n = len(where)
+        dist = []
+        for w in words:
+            pos = where.rfind(w)
+            dist.append(n - pos if pos >= 0 else -1)
+        mkey = (label, column, unit, tuple(dist))
+        try:
+            return memo[mkey]
+        except KeyError:
+            pass
+        if len(memo) > 200000:
+            memo.clear()
+        out = self._match(label, column, context, unit)
+        memo[mkey] = out
+        return out
+
+    def _match_memo(self) -> tuple[dict, tuple[str, ...]]:
+        """The memo of `match` and the context words it keys on; rebuilt if the aliases change."""
+        stamp = (id(self.aliases), len(self.aliases))
+        cached = self.__dict__.get("_memo")
+        if cached is not None and cached[0] == stamp:
+            return cached[1], cached[2]
+        words = tuple(sorted({a.context for a in self.aliases if a.context}))
+        self._memo = (stamp, {}, words)
+        return self._memo[1], words
+
+    def _match(self, label: str, column: str, context: str,
+               unit: str | None) -> Match | None:
         key = label_key(label)
         if "或" in key and not column:
             # 涉密或涉及个人隐私: a label naming two indicators is neither of them
