@@ -119,8 +119,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     import flows.ingest as ingest_mod
     from flows.ingest import DEFAULT_BATCH, ingest
     from flows.progress import Progress
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     runner = task_runner(args.task_runner, args.workers, args.dask_address)
-    with Progress() as bar:
+    # a heartbeat tells a worker's crash detection that a deployed run is alive; a run started
+    # here has no such watcher, and Prefect joins the heartbeat thread at the end (about 1 s)
+    with Progress() as bar, temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         ingest_mod.PROGRESS = bar.update
         try:
             if server is not None:

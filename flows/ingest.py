@@ -56,11 +56,8 @@ def _task(name: str, fn: Callable, **kw: Any):
 
 
 discover_task = _task("discover", discover)
-read_task = _task("read-bytes", stages.read_bytes)
-decode_task = _task("decode", stages.decode)
-normalize_task = _task("normalize", stages.normalize)
-identify_task = _task("identify", stages.identify_reports)
-extract_task = _task("extract", stages.extract_metrics)
+# one task per batch for decode -> normalize -> identify -> extract -> check (see run_batch)
+extract_task = _task("extract-batch", stages.run_batch)
 
 
 @task(name="fetch", cache_policy=NO_CACHE, persist_result=False)
@@ -69,10 +66,9 @@ def fetch_task(urls: list[str], raw_dir: str, options: dict[str, Any]) -> list[F
 
 
 @task(name="load", cache_policy=NO_CACHE, persist_result=False)
-def load_task(con: Any, results: list[store.ReportResult], quarantined: list[Quarantined],
-              run_id: str, seen: dict[str, str]) -> int:
-    store.load_batch(con, results, quarantined, run_id, seen)
-    return sum(len(r.metrics) for r in {r.report["report_id"]: r for r in results}.values())
+def load_task(con: Any, batch: store.Batch, run_id: str, seen: dict[str, str]) -> int:
+    store.load_batch(con, batch, run_id, seen)
+    return batch.metrics
 
 
 @task(name="export-lake", cache_policy=NO_CACHE, persist_result=False)
@@ -127,46 +123,40 @@ def ingest(sources: list[str], manifest: str | None = None,
         items, bad = _items_from_sources(found, raw_dir, fetch_options or {}, con, run_id)
         summary.inputs = len(items) + len(bad)
         if bad:
-            load_task(con, [], bad, run_id, {})
+            load_task(con, store.to_batch([], bad), run_id, {})
             summary.quarantined += len(bad)
             summary.quarantine_reasons += [(q.source_uri, q.reason) for q in bad]
         version = stages.extractor_version()
         batches = _chunks(items, batch_size)
-        chains: deque[tuple[Any, dict[str, str], list[WorkItem], int]] = deque()
+        chains: deque[tuple[Any, dict[str, str], int]] = deque()
 
         def launch_next() -> None:
-            """Read the next batch, skip bytes already loaded, and queue its CPU stages."""
+            """Fingerprint the next batch, skip bytes already loaded, and queue the rest."""
             b = next(batches, None)
             if b is None:
                 return
-            batch = read_task.submit(b).result()
+            batch = stages.fingerprint(b)
             known = store.known_reports(con, [i.sha256 for i in batch if i.sha256], version)
-            todo = [i for i in batch if i.error is None and i.sha256 not in known]
+            todo = [i for i in batch if i.error is not None or i.sha256 not in known]
             seen = {i.source_uri: i.sha256 for i in batch
                     if i.error is None and i.sha256 in known}
-            early_bad = [i for i in batch if i.error is not None]
-            f = extract_task.submit(identify_task.submit(normalize_task.submit(
-                decode_task.submit(todo))))
-            chains.append((f, seen, early_bad, len(batch)))
+            chains.append((extract_task.submit(todo) if todo else None, seen, len(batch)))
 
-        # at most `in_flight` batches are read and not yet loaded: memory is bounded by the
+        # at most `in_flight` batches are queued and not yet loaded: memory is bounded by the
         # batch size, not by the corpus
         for _ in range(max(1, in_flight)):
             launch_next()
         done = 0
         while chains:
-            f, seen, early_bad, n = chains.popleft()
-            out = f.result()
+            f, seen, n = chains.popleft()
+            out: store.Batch = f.result() if f is not None else store.to_batch([], [])
             launch_next()
-            results = [i.result for i in out if i.error is None and i.result is not None]
-            quarantined = [i.quarantined() for i in early_bad + out if i.error is not None]
-            summary.metrics += load_task(con, results, quarantined, run_id, seen)
-            summary.loaded += len({r.report["report_id"] for r in results})
+            summary.metrics += load_task(con, out, run_id, seen)
+            summary.loaded += out.reports
             summary.skipped += len(seen)
-            summary.quarantined += len(quarantined)
-            summary.quarantine_reasons += [(q.source_uri, q.reason) for q in quarantined]
-            summary.failed_checks += sum(1 for r in results for c in r.checks
-                                         if c["status"] == "fail")
+            summary.quarantined += len(out.quarantined)
+            summary.quarantine_reasons += [(q.source_uri, q.reason) for q in out.quarantined]
+            summary.failed_checks += out.failed_checks
             done += n
             if PROGRESS is not None:
                 PROGRESS(done, len(items))

@@ -21,7 +21,7 @@ from transforms.checks import run_checks
 from transforms.document import Document, build_document
 from transforms.extract import Extraction, extract
 from transforms.identify import Identity, identify
-from warehouse.store import Quarantined, ReportResult
+from warehouse.store import Batch, Quarantined, ReportResult, to_batch
 
 EXTRACTOR_RELEASE = "1"
 # far beyond any annual report (the longest real ones are a few hundred thousand characters)
@@ -175,7 +175,29 @@ def extract_metrics(items: list[WorkItem]) -> list[WorkItem]:
 
 
 def run_all(items: list[WorkItem]) -> list[WorkItem]:
-    """Every stage in order: for tests, benchmarks and the process runner."""
+    """Every stage in order: for tests and benchmarks."""
     for stage in (read_bytes, decode, normalize, identify_reports, extract_metrics):
         items = stage(items)
     return items
+
+
+def fingerprint(items: list[WorkItem]) -> list[WorkItem]:
+    """The sha256 of each input, without keeping its bytes: enough to skip what is loaded.
+
+    The bytes are read again where the batch is worked on (from the page cache), so that the
+    flow never ships document bytes to a worker process or cluster."""
+    items = read_bytes(items)
+    for it in items:
+        it.data = None
+    return items
+
+
+def run_batch(items: list[WorkItem]) -> Batch:
+    """Every CPU stage of one batch, returned as columns: what a worker sends back.
+
+    One task per batch for the whole chain, because documents are large and their intermediate
+    forms (decoded text, tables, spans) are larger: only the rows to load cross to the writer.
+    Items that already failed (in `fingerprint`) pass through to the quarantine."""
+    items = run_all(items)
+    results = [i.result for i in items if i.error is None and i.result is not None]
+    return to_batch(results, [i.quarantined() for i in items if i.error is not None])

@@ -253,14 +253,15 @@ def test_a_failing_batch_leaves_the_warehouse_as_it_was(tmp_path, seed_run):
     wh.write_bytes(Path(seed_run["warehouse"]).read_bytes())
     before = counts(wh)
     con = store.connect(wh)
+    metric = {"indicator_code": "requests.received", "breakdown": "", "period": "year",
+              "value": 1.0}
     good = store.ReportResult(report={"report_id": "new1", "source_uri": "new.txt",
-                                      "status": "ok"},
-                              metrics=[{"indicator_code": "requests.received", "breakdown": "",
-                                        "period": "year", "value": 1.0}], text="x")
-    broken = store.ReportResult(report={"report_id": "new2", "source_uri": "b.txt",
-                                        "report_year": "not a year"}, text="y")
-    with pytest.raises(Exception):
-        store.load_batch(con, [good, broken], [], "run-x")
+                                      "status": "ok"}, metrics=[metric], text="x")
+    # the same metric twice breaks the primary key after the report row went in
+    broken = store.ReportResult(report={"report_id": "new2", "source_uri": "b.txt"},
+                                metrics=[metric, metric], text="y")
+    with pytest.raises(Exception, match="(?i)constraint|duplicate"):
+        store.load_batch(con, store.to_batch([good, broken], []), "run-x")
     con.close()
     assert counts(wh) == before
 

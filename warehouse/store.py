@@ -141,77 +141,128 @@ def _relink_sources(con: duckdb.DuckDBPyConnection, links: dict[str, str | None]
     """Point each source URI at its current bytes; drop reports no source points at any more."""
     if not links:
         return
-    uris = list(links)
-    old = con.execute(
-        "select report_id, source_uri from report_sources where source_uri in "
-        "(select unnest(?::varchar[]))", [uris]).fetchall()
-    stale = [(rid, uri) for rid, uri in old if links.get(uri) != rid]
-    for rid, uri in stale:
-        con.execute("delete from report_sources where report_id = ? and source_uri = ?",
-                    [rid, uri])
-    orphans = sorted({rid for rid, _ in stale})
-    if orphans:
-        still = {r[0] for r in con.execute(
-            "select distinct report_id from report_sources where report_id in "
-            "(select unnest(?::varchar[]))", [orphans]).fetchall()}
-        _drop_reports(con, [r for r in orphans if r not in still])
-    for uri, rid in links.items():
-        if rid is None:
-            continue
-        con.execute(
-            "insert into report_sources values (?, ?, ?, ?) on conflict do nothing",
-            [rid, uri, now, now])
+    _register(con, "_links", pa.table({"source_uri": pa.array(list(links), _T),
+                                       "report_id": pa.array(list(links.values()), _T)}))
+    try:
+        stale = con.execute(
+            "select distinct s.report_id from report_sources s join _links l using (source_uri) "
+            "where l.report_id is distinct from s.report_id").fetchall()
+        if stale:
+            con.execute("delete from report_sources using _links l where "
+                        "report_sources.source_uri = l.source_uri and "
+                        "l.report_id is distinct from report_sources.report_id")
+            orphans = sorted(r[0] for r in stale)
+            still = {r[0] for r in con.execute(
+                "select distinct report_id from report_sources where report_id in "
+                "(select unnest(?::varchar[]))", [orphans]).fetchall()}
+            _drop_reports(con, [r for r in orphans if r not in still])
+        con.execute("insert into report_sources select report_id, source_uri, ?::timestamp, "
+                    "?::timestamp from _links where report_id is not null on conflict do nothing",
+                    [now, now])
+    finally:
+        con.unregister("_links")
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, results: list[ReportResult],
-               quarantined: list[Quarantined], run_id: str,
-               seen: dict[str, str] | None = None) -> None:
-    """Load one batch atomically. `seen` maps source URIs of skipped (unchanged) inputs to their
-    report ids so that renamed copies still update `source_uri`."""
-    now = _now()
+@dataclass
+class Batch:
+    """One batch's rows in columns: built where the work ran, loaded by the one writer.
+
+    Arrow tables cross a process (or Dask) boundary as a few buffers instead of thousands of
+    dicts, and Prefect does not walk them when they are passed to the load task.
+    """
+
+    tables: dict[str, pa.Table]  # the report tables, without run_id and loaded_at
+    links: dict[str, str | None]  # source URI -> report id (None: quarantined)
+    quarantined: list[Quarantined]
+    failed_checks: int = 0
+
+    @property
+    def reports(self) -> int:
+        return self.tables["reports"].num_rows if "reports" in self.tables else 0
+
+    @property
+    def metrics(self) -> int:
+        return self.tables["metrics"].num_rows if "metrics" in self.tables else 0
+
+
+def to_batch(results: list[ReportResult], quarantined: list[Quarantined]) -> Batch:
+    """Columns for one batch. A batch may hold the same bytes twice: one report, both sources."""
     by_id: dict[str, ReportResult] = {}
-    links: dict[str, str | None] = dict(seen or {})
-    for r in results:  # a batch may hold the same bytes twice: keep one report, both sources
+    links: dict[str, str | None] = {}
+    for r in results:
         by_id[r.report["report_id"]] = r
         links[r.report["source_uri"]] = r.report["report_id"]
     for q in quarantined:
         links.setdefault(q.source_uri, None)
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in _SCHEMAS}
+    for rid, r in by_id.items():
+        rows["reports"].append(r.report)
+        rows["metrics"].extend(dict(m, report_id=rid) for m in r.metrics)
+        rows["observations"].extend(dict(o, report_id=rid) for o in r.observations)
+        rows["checks"].extend(dict(c, report_id=rid) for c in r.checks)
+        rows["documents"].append({"report_id": rid, "text": r.text})
+    failed = sum(1 for r in by_id.values() for c in r.checks if c.get("status") == "fail")
+    return Batch({t: _arrow(t, data) for t, data in rows.items() if data}, links,
+                 list(quarantined), failed)
 
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> str:
+    con.register(name, table)
+    return name
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, run_id: str,
+               seen: dict[str, str] | None = None) -> None:
+    """Load one batch atomically, in bulk (one statement per table, never row by row).
+
+    `seen` maps source URIs of skipped (unchanged) inputs to their report ids so that renamed
+    copies still update `source_uri`."""
+    now = _now()
+    links: dict[str, str | None] = dict(seen or {})
+    links.update(batch.links)
+    ids = [r for r in dict.fromkeys(batch.links.values()) if r is not None]
     con.execute("begin transaction")
     try:
         _relink_sources(con, links, now)
-        ids = list(by_id)
         _drop_reports(con, ids)
-        rows: dict[str, list[dict[str, Any]]] = {t: [] for t in _SCHEMAS}
-        for rid, r in by_id.items():
-            rep = dict(r.report, run_id=run_id, loaded_at=now)
-            rows["reports"].append(rep)
-            rows["metrics"].extend(dict(m, report_id=rid) for m in r.metrics)
-            rows["observations"].extend(dict(o, report_id=rid) for o in r.observations)
-            rows["checks"].extend(dict(c, report_id=rid) for c in r.checks)
-            rows["documents"].append({"report_id": rid, "text": r.text})
-        for table, data in rows.items():
-            if not data:
+        for table in _SCHEMAS:
+            data = batch.tables.get(table)
+            if data is None or data.num_rows == 0:
                 continue
-            name = f"_batch_{table}"
-            con.register(name, _arrow(table, data))
+            if table == "reports":
+                n = data.num_rows
+                data = data.set_column(data.schema.get_field_index("run_id"), "run_id",
+                                       pa.array([run_id] * n, _T))
+                data = data.set_column(data.schema.get_field_index("loaded_at"), "loaded_at",
+                                       pa.array([now] * n, pa.timestamp("us")))
+            name = _register(con, f"_batch_{table}", data)
             con.execute(f"insert into {table} by name select * from {name}")
             con.unregister(name)
-        # the latest place the bytes were seen
-        for uri, rid in (seen or {}).items():
-            con.execute("update reports set source_uri = ? where report_id = ? and "
-                        "source_uri <> ?", [uri, rid, uri])
+        if seen:  # the latest place unchanged bytes were seen
+            latest = {rid: uri for uri, rid in seen.items()}
+            _register(con, "_seen", pa.table({"report_id": list(latest),
+                                              "source_uri": list(latest.values())}))
+            con.execute("update reports set source_uri = s.source_uri from _seen s where "
+                        "reports.report_id = s.report_id and reports.source_uri <> s.source_uri")
+            con.unregister("_seen")
         # inputs that now load are no longer quarantined; new failures are recorded once
         loaded_uris = [u for u, rid in links.items() if rid is not None]
         if loaded_uris:
             con.execute("delete from quarantine where source_uri in "
                         "(select unnest(?::varchar[]))", [loaded_uris])
-        for q in quarantined:  # the same failure again changes nothing; a new reason replaces it
+        if batch.quarantined:
+            # one row per (source, bytes): the last reason of the batch wins
+            q = {(x.source_uri, x.sha256 or ""): x.reason for x in batch.quarantined}
+            _register(con, "_quarantined", pa.table({
+                "source_uri": [k[0] for k in q], "sha256": [k[1] for k in q],
+                "reason": list(q.values())}))
+            # the same failure again changes nothing; a new reason replaces it
             con.execute(
-                "insert into quarantine values (?, ?, ?, ?, ?) on conflict do update set "
-                "reason = excluded.reason, \"at\" = excluded.\"at\", run_id = excluded.run_id "
-                "where quarantine.reason <> excluded.reason",
-                [q.source_uri, q.sha256 or "", q.reason, now, run_id])
+                "insert into quarantine select source_uri, sha256, reason, ?::timestamp, ? "
+                "from _quarantined on conflict do update set reason = excluded.reason, "
+                "\"at\" = excluded.\"at\", run_id = excluded.run_id "
+                "where quarantine.reason <> excluded.reason", [now, run_id])
+            con.unregister("_quarantined")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
