@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from transforms.catalog import Catalog, enum_level, label_key
 from transforms.document import Cell, Grid
@@ -70,8 +71,17 @@ def _is_header_cell(cat: Catalog, text: str) -> bool:
     return bool(roles) and len(label_key(text)) <= 10
 
 
+# Cell texts, unit words and row lines repeat across the tables of every report, and these
+# functions are pure, so their results are kept (a cache cannot change a result).
+_parse = lru_cache(maxsize=65536)(parse_cell)
+_cell_unit = lru_cache(maxsize=65536)(cell_unit)
+_canonical_unit = lru_cache(maxsize=4096)(canonical_unit)
+_TOKEN = re.compile(r"\S+")
+
+
+@lru_cache(maxsize=65536)
 def _kind(text: str) -> str:
-    k = parse_cell(text)[0]
+    k = _parse(text)[0]
     if k == "text" and text.strip() in _UNIT_WORDS:
         return "unit"
     return k
@@ -95,7 +105,7 @@ def _spec(cat: Catalog, path: list[str]) -> _Column:
                 col.index_col = True
         m = _HEADER_UNIT.search(h.replace(" ", ""))
         if m:
-            word, mult, _ = canonical_unit(m.group(1))
+            word, mult, _ = _canonical_unit(m.group(1))
             col.multiplier, col.unit_word = mult, word
         if "group" in names:
             groups.append(h)
@@ -164,14 +174,14 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
         for col, cell in zip(columns, values):
             if col.unit_col or col.index_col:
                 continue
-            kind, value, qual = parse_cell(cell.text)
+            kind, value, qual = _parse(cell.text)
             if kind != "num" or value is None:
                 continue
             word = unit_word or col.unit_word
             mult = col.multiplier
-            own = cell_unit(cell.text)  # a unit written in the cell wins over row and column
+            own = _cell_unit(cell.text)  # a unit written in the cell wins over row and column
             if own or unit_word:
-                word, mult, _ = canonical_unit(own or unit_word)
+                word, mult, _ = _canonical_unit(own or unit_word)
             key = (col.match_text, col.breakdown, col.period, value)
             if key in seen:  # a colspan filled into several slots
                 continue
@@ -277,8 +287,18 @@ _MD_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
 def _pipe_cells(line: str, start: int) -> list[Cell]:
+    return [Cell(t, start + a, start + b) for t, a, b in _pipe_shape(line)]
+
+
+@lru_cache(maxsize=32768)
+def _pipe_shape(line: str) -> tuple[tuple[str, int, int], ...]:
+    """The cells of a pipe-separated line as (text, start, end) offsets into the line.
+
+    Kept per line text: table lines (headers, labels, whole rows) repeat across reports and
+    a line is re-read when a table's extent is looked for."""
     if _MD_RULE.match(line):  # a markdown table's |---|---| rule
-        return []
+        return ()
+    start = 0
     lead = len(line) - len(line.lstrip())
     if line.lstrip().startswith("|"):  # markdown rows open with a pipe too
         start += lead + 1
@@ -286,21 +306,31 @@ def _pipe_cells(line: str, start: int) -> list[Cell]:
     parts = line.split("|")
     if parts and parts[-1].strip() == "":
         parts = parts[:-1]
-    cells: list[Cell] = []
+    cells: list[tuple[str, int, int]] = []
     off = start
     for p in parts:
         s = p.strip()
         lead = len(p) - len(p.lstrip())
-        cells.append(Cell(s, off + lead, off + lead + len(s)))
+        cells.append((s, off + lead, off + lead + len(s)))
         off += len(p) + 1
-    return cells
+    return tuple(cells)
 
 
 def _spaced_cells(line: str, start: int) -> list[Cell] | None:
     """A pdftotext-style row: label words then numbers. None if the line is not one."""
+    shape = _spaced_shape(line)
+    if shape is None:
+        return None
+    return [Cell(t, start + a, start + b) for t, a, b in shape]
+
+
+@lru_cache(maxsize=32768)
+def _spaced_shape(line: str) -> tuple[tuple[str, int, int], ...] | None:
+    """`_spaced_cells` as (text, start, end) offsets into the line, kept per line text (a
+    line is tested again as a possible header of every row below it)."""
     if _PAGE_NO.match(line.strip()):
         return None
-    toks = [(m.group(), m.start()) for m in re.finditer(r"\S+", line)]
+    toks = [(m.group(), m.start()) for m in _TOKEN.finditer(line)]
     vals: list[tuple[str, int]] = []
     while toks and _kind(toks[-1][0]) in ("num", "dash", "unit"):
         vals.insert(0, toks.pop())
@@ -310,25 +340,23 @@ def _spaced_cells(line: str, start: int) -> list[Cell] | None:
         return None
     if toks and len(vals) == 1 and len("".join(t for t, _ in toks)) > 60:
         return None
-    cells: list[Cell] = []
+    cells: list[tuple[str, int, int]] = []
     # split the label where a new numbering starts (rowspan labels share the line)
     group: list[tuple[str, int]] = []
     for t, p in toks:
         if group and enum_level(t) is not None:
-            cells.append(_join(group, start))
+            cells.append(_join(group))
             group = []
         group.append((t, p))
     if group:
-        cells.append(_join(group, start))
-    cells.extend(Cell(t, start + p, start + p + len(t)) for t, p in vals)
-    return cells
+        cells.append(_join(group))
+    cells.extend((t, p, p + len(t)) for t, p in vals)
+    return tuple(cells)
 
 
-def _join(group: list[tuple[str, int]], start: int) -> Cell:
+def _join(group: list[tuple[str, int]]) -> tuple[str, int, int]:
     text = "".join(t for t, _ in group)
-    s = start + group[0][1]
-    e = start + group[-1][1] + len(group[-1][0])
-    return Cell(text, s, e)
+    return text, group[0][1], group[-1][1] + len(group[-1][0])
 
 
 def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]:
@@ -498,7 +526,7 @@ def _template_row(cat: Catalog, cells: list[Cell], context: str, table_no: int
                   ) -> list[TableValue]:
     """A bare row of figures whose header a copy lost: read it by the national template's
     layout only when the context names the table and its own arithmetic holds."""
-    nums = [parse_cell(c.text) for c in cells]
+    nums = [_parse(c.text) for c in cells]
     if "行政复议" not in context or len(cells) != len(cat.table4_layout) or \
             any(k not in ("num", "blank") for k, _, _ in nums):
         return []
@@ -538,7 +566,7 @@ def _headerless_rows(cat: Catalog, cells: list[Cell], kinds: list[str], context:
         ctx = ""
         for c in row.labels:
             ctx = hier.push(c.text)
-        parsed = [parse_cell(c.text) for c in row.values]
+        parsed = [_parse(c.text) for c in row.values]
         if len(parsed) != len(layout) or any(k not in ("num", "blank", "dash") for k, _, _ in parsed):
             continue
         vals = [v or 0.0 for _, v, _ in parsed]
