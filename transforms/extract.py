@@ -23,6 +23,36 @@ _SKIP_DIGITS = re.compile(
     r"(?:19|20)\d{2}\s*[年\-/.]\s*\d{1,2}(?:\s*[月\-/.]\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|"
     r"\d+(?:\.\d+)?\s*%|https?://\S+|www\.\S+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+|(?:19|20)\d{2}\s*年度?|\d{1,2}\s*月份?"
 )
+_EMAIL = r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+"
+# Every place `_SKIP_DIGITS` matches, overlaps included, found in one pass: a first character
+# that can start a match (a class the regex engine scans for quickly), then the whole pattern
+# as a lookahead from that character, captured as group 1. Without an @ in the text the e-mail
+# branch cannot match, so only digits, h (http) and w (www) can start one.
+_SKIP_AT_ANY = re.compile(r"[\dA-Za-z._%+\-](?<=(?=(" + _SKIP_DIGITS.pattern + r")).)")
+_SKIP_AT_NO_EMAIL = re.compile(
+    r"[\dhw](?<=(?=(" + _SKIP_DIGITS.pattern.replace(_EMAIL, "") + r")).)")
+assert _EMAIL in _SKIP_DIGITS.pattern
+
+
+def _skip_spans(text: str) -> list[tuple[int, int]]:
+    """`[m.span() for m in _SKIP_DIGITS.finditer(text)]`, about twice as fast.
+
+    Why: the pattern starts with a choice of groups, so the engine tries all of it at every
+    character of the text; here it is tried only where a match can begin. Whether the pattern
+    matches at a position does not depend on earlier matches, so taking the first match and
+    then the first one starting at or after its end repeats `finditer` exactly.
+    """
+    rx = _SKIP_AT_ANY if "@" in text else _SKIP_AT_NO_EMAIL
+    out: list[tuple[int, int]] = []
+    end = 0
+    for m in rx.finditer(text):
+        s, e = m.span(1)
+        if s >= end:
+            out.append((s, e))
+            end = e
+    return out
+
+
 DERIVED_SUMS: dict[str, list[str]] = {
     "requests.denied": [
         "requests.denied_state_secret", "requests.denied_law_prohibited",
@@ -157,7 +187,7 @@ def extract(doc: Document, report_year: int | None) -> Extraction:
     covered = [(o.span_start, o.span_end) for o in ex.observations]
     for a, b in table_ranges:
         covered.append((a, b))
-    skip = [(m.start(), m.end()) for m in _SKIP_DIGITS.finditer(text)]
+    skip = _skip_spans(text)
     in_covered, in_skip = _inside_any(covered), _inside_any(skip)
     for m in _DIGITS.finditer(text):
         s, e = m.start(), m.end()
