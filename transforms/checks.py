@@ -153,6 +153,11 @@ def _agreement_rule(rule: Rule, ex: Extraction) -> list[dict[str, Any]]:
     for o in ex.observations:
         if o.indicator_code:
             by_key.setdefault((o.indicator_code, o.breakdown, o.period), []).append(o)
+    # the periods of each indicator and breakdown (found once, not by scanning every key
+    # for every key)
+    periods: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for k in by_key:
+        periods.setdefault(k[:2], []).append(k)
     for key, obs in by_key.items():
         tables = [o for o in obs if o.method == "table"]
         prose = [o for o in obs if o.method == "prose" and o.qualifier == "exact"]
@@ -161,9 +166,8 @@ def _agreement_rule(rule: Rule, ex: Extraction) -> list[dict[str, Any]]:
         t = tables[0]
         # the same figure under the other period of the table (目前共有10个 vs 累计 10) is
         # a period ambiguity of the prose, not a disagreement
-        other_periods = {o.value for k2, obs2 in by_key.items()
-                         if k2[:2] == key[:2] and k2[2] != key[2] for o in obs2
-                         if o.method == "table"}
+        other_periods = {o.value for k2 in periods[key[:2]] if k2[2] != key[2]
+                         for o in by_key[k2] if o.method == "table"}
         for p in prose:
             sig = (key, p.value)
             if sig in seen or (abs(t.value - p.value) > TOL and p.value in other_periods):
