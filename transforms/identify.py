@@ -21,6 +21,7 @@ _BODY_SUFFIX = (
 )
 _GOV_SUFFIX = ("人民政府", "人民政府办公室", "人民政府办公厅", "政府办公室", "政府办公厅", "政府办",
                "政府")
+_COMPILED_BY = re.compile(r"由([\u4e00-\u9fff()]{3,30}?(?:" + "|".join(_BODY_SUFFIX) + r"))(?:负责)?编制")
 _OTHER_SUFFIX = ("管理委员会", "管委会", "街道办事处", "镇人民政府", "乡人民政府", "开发区", "园区")
 _CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})年")
 _DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -34,6 +35,30 @@ _GB2019 = ("本年新收政府信息公开申请数量", "第二十条第(一)�
            "收到和处理政府信息公开申请情况", "本年新制作数量", "对外公开总数量", "结转下年度继续办理",
            "申请人情况", "本年度办理结果")
 _GB2019_TRIAL = ("本年新制作数量", "本年新公开数量", "对外公开总数量")
+# compiled once: identify runs per report, and patterns built per call (the issuer's region
+# pattern, one per region) churned re's cache and recompiled the [\u4e00-\u9fff] ones (~3 ms each)
+_PUNCT = re.compile(r"[。:,;]")
+_PREV_TITLE_END = re.compile(r"\d{4}年$|政府$|局$")
+_LINE_TITLE_END = re.compile(r"(\d{4}年|年度|政府|局|委|办公室|厅)$")
+_TITLE_IN_TEXT = re.compile(r"(?:编制|公布|发布)了?([\u4e00-\u9fff]{2,20}?(?:19|20)\d{2}\s*年度?"
+                            r"(?:政府信息公开|政务公开)[\u4e00-\u9fff]{0,6}?(?:年度报告|工作报告))")
+_YEAR_WORD = re.compile(r"((?:19|20)\d{2})\s*年")
+_STAT_PERIOD = re.compile(r"统计期限[^。]{0,10}?((?:19|20)\d{2})年")
+_STAT_SPAN = re.compile(r"(?:起止时间|统计时间|时间跨度)[^。]{0,8}?((?:19|20)\d{2})年\s*1月\s*1日")
+_JAN_FIRST = re.compile(r"((?:19|20)\d{2})年1月1日[起至到]")
+_YEAR_REPORT = re.compile(r"((?:19|20)\d{2})\s*年度?(?:本级|全市|全区|全县|全省)?(?:政府信息公开|政务公开)"
+                          r"[^。]{0,8}(?:年度报告|工作报告|年报)")
+_FIRST_YEAR = re.compile(r"条例(?:》)?(?:实施|施行)(?:的)?第一(?:个)?年|条例(?:》)?施行的第一个年度")
+_ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_SUBJECT_END = re.compile(r"(?:19|20)\d{2}\s*年|[二〇零一三四五六七八九]{4}年|政府信息公开|政务公开|关于")
+_TOWNSHIP_BODY = re.compile(r"(镇|乡|街道)(人民政府|办事处)")
+_TOWNSHIP_END = re.compile(r"(镇|乡|街道)(人民政府|办事处)$")
+_PROVINCE_GOV = re.compile(r"(?<![\u4e00-\u9fff]{2}[市县区])省人民政府|^省人民政府|省政府办公厅")
+_PREFECTURE_GOV = re.compile(r"(市|州|盟)人民政府")
+_COUNTY_GOV = re.compile(r"(县|区|旗)人民政府")
+_BODY_AFTER_NAME = re.compile(r"(人民政府|政府办公室|政府办|政府\d{4}年|\d{4}年(?:度)?(?:政府信息公开|政务公开))")
+_GOV_AFTER_REGION = re.compile(r"[\u4e00-\u9fff]{0,12}?(?:人民政府办公室|人民政府办公厅|人民政府)")
+_NATIONAL_WORDS = re.compile(r"国务院|中央|国家")
 _LEGACY = ("统计指标", "申请答复数", "依申请公开情况", "主动公开情况", "依申请公开政府信息",
            "主动公开政府信息情况", "答复数", "否决公开")
 
@@ -55,7 +80,7 @@ class Identity:
 
 
 def find_title(text: str, hint: str | None) -> str | None:
-    lines = [ln.strip() for ln in text.split("\n")[:40] if ln.strip()]
+    lines = [ln.strip() for ln in text.split("\n", 40)[:40] if ln.strip()]
     for i, ln in enumerate(lines):
         if "|" in ln or len(ln) > 70:
             continue
@@ -64,18 +89,16 @@ def find_title(text: str, hint: str | None) -> str | None:
         if _TITLE_WORDS.search(ln) and ("公开" in ln or "政务" in ln):
             prev = lines[i - 1] if i else ""
             if prev and len(prev) <= 30 and not _TITLE_WORDS.search(prev) and \
-                    not re.search(r"[。:,;]", prev) and re.search(r"\d{4}年$|政府$|局$", prev):
+                    not _PUNCT.search(prev) and _PREV_TITLE_END.search(prev):
                 return prev + ln
             return ln
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if nxt and len(ln) <= 30 and _TITLE_WORDS.search(nxt) and "公开" in ln + nxt and \
-                not re.search(r"[。:,;]", ln + nxt) and \
-                re.search(r"(\d{4}年|年度|政府|局|委|办公室|厅)$", ln):
+                not _PUNCT.search(ln + nxt) and _LINE_TITLE_END.search(ln):
             return ln + nxt
     if hint and _TITLE_WORDS.search(hint):
         return hint
-    m = re.search(r"(?:编制|公布|发布)了?([\u4e00-\u9fff]{2,20}?(?:19|20)\d{2}\s*年度?"
-                  r"(?:政府信息公开|政务公开)[\u4e00-\u9fff]{0,6}?(?:年度报告|工作报告))", text[:2000])
+    m = _TITLE_IN_TEXT.search(text[:2000])
     if m:
         return m.group(1)
     return None
@@ -83,7 +106,7 @@ def find_title(text: str, hint: str | None) -> str | None:
 
 def _year_candidates(text: str, title: str | None) -> int | None:
     if title:
-        m = re.search(r"((?:19|20)\d{2})\s*年", title)
+        m = _YEAR_WORD.search(title)
         if m:
             return int(m.group(1))
         m = _CN_YEAR.search(title)
@@ -96,19 +119,16 @@ def _year_candidates(text: str, title: str | None) -> int | None:
             if v:
                 return int(v)
     head = text[:3000]
-    m = re.search(r"统计期限[^。]{0,10}?((?:19|20)\d{2})年", head) or \
-        re.search(r"(?:起止时间|统计时间|时间跨度)[^。]{0,8}?((?:19|20)\d{2})年\s*1月\s*1日", head) or \
-        re.search(r"((?:19|20)\d{2})年1月1日[起至到]", head)
+    m = _STAT_PERIOD.search(head) or _STAT_SPAN.search(head) or _JAN_FIRST.search(head)
     if m:
         return int(m.group(1))
-    m = re.search(r"((?:19|20)\d{2})\s*年度?(?:本级|全市|全区|全县|全省)?(?:政府信息公开|政务公开)"
-                  r"[^。]{0,8}(?:年度报告|工作报告|年报)", head)
+    m = _YEAR_REPORT.search(head)
     if m:
         return int(m.group(1))
-    if re.search(r"条例(?:》)?(?:实施|施行)(?:的)?第一(?:个)?年|条例(?:》)?施行的第一个年度", text):
+    if _FIRST_YEAR.search(text):
         return 2008
     counts: dict[int, int] = {}
-    for y in re.findall(r"(?<!\d)((?:19|20)\d{2})\s*年", text):
+    for y in _ANY_YEAR.findall(text):
         yi = int(y)
         if 2007 <= yi <= 2035:
             counts[yi] = counts.get(yi, 0) + 1
@@ -139,16 +159,23 @@ def find_published(text: str, report_year: int | None, hint: str | None) -> date
     def plausible(d: date | None) -> bool:
         return d is not None and (report_year is None or report_year <= d.year <= report_year + 2)
 
-    lines = [ln.strip() for ln in text.split("\n")]
-    # a line that is only a date: the signature of the report
+    # a line that is only a date: the signature of the report. Both date forms end in 日, so
+    # only the lines holding one are looked at (not every line of the report), in order.
     found: date | None = None
-    for ln in lines:
+    at = text.find("日")
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        if end < 0:
+            end = len(text)
+        ln = text[start:end].strip()
         if len(ln) <= 20:
             cand = ln.replace(" ", "")
             if _DATE_CN.fullmatch(cand) or _DATE_CN_WORDS.fullmatch(cand):
                 d = _parse_date(cand)
                 if plausible(d):
                     found = d
+        at = text.find("日", end)
     if found:
         return found
     for m in _LABELED_DATE.finditer(text[:2000]):
@@ -180,7 +207,7 @@ def find_template(text: str, report_year: int | None) -> tuple[str, str | None]:
 
 def _subject(title: str) -> str:
     """The part of a title before its year: who reports."""
-    subj = re.split(r"(?:19|20)\d{2}\s*年|[二〇零一三四五六七八九]{4}年|政府信息公开|政务公开|关于", title)[0]
+    subj = _SUBJECT_END.split(title, 1)[0]
     return subj.strip(" 《》")
 
 
@@ -190,20 +217,24 @@ def _issuer(text: str, title: str | None, region: str | None) -> str | None:
         if subj.endswith(_BODY_SUFFIX) and len(subj) >= 2:
             return subj
     head = text[:1500]
-    m = re.search(r"由([\u4e00-\u9fff()]{3,30}?(?:" + "|".join(_BODY_SUFFIX) + r"))(?:负责)?编制", head)
+    m = _COMPILED_BY.search(head)
     if m:
         return m.group(1)
-    if region:
-        m = re.search(re.escape(region) + r"[\u4e00-\u9fff]{0,12}?(?:人民政府办公室|人民政府办公厅|人民政府)",
-                      head)
-        if m and title and region in title:
-            return m.group(0)
+    if region and title and region in title:
+        # the first place the region is followed by its government (re.escape(region) + the
+        # tail, searched; without compiling a pattern per region)
+        at = head.find(region)
+        while at >= 0:
+            m = _GOV_AFTER_REGION.match(head, at + len(region))
+            if m:
+                return head[at:m.end()]
+            at = head.find(region, at + 1)
     return None
 
 
 def _issuer_type(issuer: str | None, title_subject_is_region: bool) -> str | None:
     if issuer:
-        if issuer.endswith(_OTHER_SUFFIX) or re.search(r"(镇|乡|街道)(人民政府|办事处)$", issuer):
+        if issuer.endswith(_OTHER_SUFFIX) or _TOWNSHIP_END.search(issuer):
             return "other"
         if issuer.endswith(_GOV_SUFFIX):
             return "government"
@@ -212,13 +243,13 @@ def _issuer_type(issuer: str | None, title_subject_is_region: bool) -> str | Non
 
 
 def _level_from_words(s: str) -> str | None:
-    if re.search(r"(镇|乡|街道)(人民政府|办事处)", s):
+    if _TOWNSHIP_BODY.search(s):
         return "township"
-    if re.search(r"(?<![\u4e00-\u9fff]{2}[市县区])省人民政府|^省人民政府|省政府办公厅", s):
+    if _PROVINCE_GOV.search(s):
         return "province"
-    if re.search(r"(市|州|盟)人民政府", s):
+    if _PREFECTURE_GOV.search(s):
         return "prefecture"
-    if re.search(r"(县|区|旗)人民政府", s):
+    if _COUNTY_GOV.search(s):
         return "county"
     return None
 
@@ -247,10 +278,9 @@ def identify(text: str, title_hint: str | None = None, date_hint: str | None = N
             region = t_names[-1][2] if _same_chain(t_names, year) else t_names[0][2]
     # 2. a name written as the reporting body or before the report's year
     if region is None:
-        body = re.compile(r"(人民政府|政府办公室|政府办|政府\d{4}年|\d{4}年(?:度)?(?:政府信息公开|政务公开))")
         for s, e, n in find_names(head, year) + [(s + len(text) - len(tail), e + len(text) - len(tail), n)
                                                 for s, e, n in find_names(tail, year)]:
-            if body.match(text[e:e + 12]):
+            if _BODY_AFTER_NAME.match(text[e:e + 12]):
                 region = n
                 break
     if region is None and hints.get("region"):
@@ -279,7 +309,7 @@ def identify(text: str, title_hint: str | None = None, date_hint: str | None = N
     ident.issuer_type = _issuer_type(ident.issuer, subject_is_region)
     if ident.admin_level is None:
         ident.admin_level = _level_from_words((ident.issuer or "") + " " + head)
-    if ident.issuer and re.search(r"(镇|乡|街道)(人民政府|办事处)$", ident.issuer):
+    if ident.issuer and _TOWNSHIP_END.search(ident.issuer):
         ident.admin_level = "township"
     if region is None and _is_central(ident.issuer, head):
         ident.admin_level = "national"
@@ -294,7 +324,7 @@ def _is_central(issuer: str | None, head: str) -> bool:
     """A ministry or commission of the State Council reports for the whole country."""
     if not issuer or not _CENTRAL.match(issuer):
         return False
-    return bool(re.search(r"国务院|中央|国家", issuer + head[:600]))
+    return bool(_NATIONAL_WORDS.search(issuer + head[:600]))
 
 
 def _same_chain(names: list[tuple[int, int, str]], year: int | None) -> bool:
