@@ -212,6 +212,17 @@ class Catalog:
         cache[header] = out
         return list(out)
 
+    def column_roles(self, header: str) -> frozenset[str]:
+        """The role names among `column_role(header)`, kept per header (tables ask whether a
+        cell is a label or group header for every cell, and again for every row)."""
+        cache: dict[str, frozenset[str]] = self.__dict__.setdefault("_role_names", {})
+        hit = cache.get(header)
+        if hit is None:
+            if len(cache) > 50000:
+                cache.clear()
+            hit = cache[header] = frozenset(r.role for r in self.column_role(header))
+        return hit
+
     def _column_role(self, header: str) -> list[ColumnTerm]:
         key = label_key(header)
         out: list[ColumnTerm] = []
@@ -239,11 +250,9 @@ class Catalog:
         memo, words = self._match_memo()
         where = f"{context}/{label}/{column}"
         n = len(where)
-        dist = []
-        for w in words:
-            pos = where.rfind(w)
-            dist.append(n - pos if pos >= 0 else -1)
-        mkey = (label, column, unit, tuple(dist))
+        rfind = where.rfind
+        mkey = (label, column, unit,
+                tuple([n - p if (p := rfind(w)) >= 0 else -1 for w in words]))
         try:
             return memo[mkey]
         except KeyError:
@@ -256,10 +265,10 @@ class Catalog:
 
     def _match_memo(self) -> tuple[dict, tuple[str, ...]]:
         """The memo of `match` and the context words it keys on; rebuilt if the aliases change."""
-        stamp = (id(self.aliases), len(self.aliases))
         cached = self.__dict__.get("_memo")
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == (id(self.aliases), len(self.aliases)):
             return cached[1], cached[2]
+        stamp = (id(self.aliases), len(self.aliases))
         words = tuple(sorted({a.context for a in self.aliases if a.context}))
         self._memo = (stamp, {}, words)
         return self._memo[1], words

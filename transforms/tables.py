@@ -10,6 +10,7 @@ needs to map it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -65,8 +66,8 @@ def _is_header_cell(cat: Catalog, text: str) -> bool:
     word (本年, 数量) only marks a header when the cell is short."""
     if enum_level(text) is not None or text.strip().startswith("第"):
         return False
-    roles = cat.column_role(text)
-    if any(r.role in ("label", "unit", "group", "breakdown", "index") for r in roles):
+    roles = cat.column_roles(text)
+    if not roles.isdisjoint(("label", "unit", "group", "breakdown", "index")):
         return True
     return bool(roles) and len(label_key(text)) <= 10
 
@@ -77,6 +78,7 @@ _parse = lru_cache(maxsize=65536)(parse_cell)
 _cell_unit = lru_cache(maxsize=65536)(cell_unit)
 _canonical_unit = lru_cache(maxsize=4096)(canonical_unit)
 _TOKEN = re.compile(r"\S+")
+_TWO_TOKENS = re.compile(r"\S\s+\S")
 
 
 @lru_cache(maxsize=65536)
@@ -171,6 +173,10 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
             if col.unit_col and cell.text.strip() not in ("", "——", "-"):
                 unit_word = cell.text.strip()
         seen: set[tuple[str, str | None, str | None, float]] = set()
+        # per row, not per cell: the label, its path and the context without the column group
+        label = leaf.text if leaf else ""
+        path = [c.text for c in uniq]
+        row_ctx = "/".join(x for x in (context, ctx) if x)
         for col, cell in zip(columns, values):
             if col.unit_col or col.index_col:
                 continue
@@ -186,9 +192,10 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
             if key in seen:  # a colspan filled into several slots
                 continue
             seen.add(key)
+            groups = col.groups
             out.append(TableValue(
-                label=leaf.text if leaf else "", label_path=[c.text for c in uniq],
-                column=col.match_text, context="/".join(x for x in (context, ctx, col.groups) if x),
+                label=label, label_path=list(path), column=col.match_text,
+                context=f"{row_ctx}/{groups}" if row_ctx and groups else (row_ctx or groups),
                 value=value * mult, qualifier=qual, unit_word=word,
                 period=col.period or "year", breakdown=col.breakdown or "",
                 cell=cell, label_cell=leaf, row_no=row_no, table_no=table_no))
@@ -318,6 +325,8 @@ def _pipe_shape(line: str) -> tuple[tuple[str, int, int], ...]:
 
 def _spaced_cells(line: str, start: int) -> list[Cell] | None:
     """A pdftotext-style row: label words then numbers. None if the line is not one."""
+    if _TWO_TOKENS.search(line) is None:
+        return None  # one word (most prose lines): never a row, see `_spaced_shape`
     shape = _spaced_shape(line)
     if shape is None:
         return None
@@ -359,6 +368,26 @@ def _join(group: list[tuple[str, int]]) -> tuple[str, int, int]:
     return text, group[0][1], group[-1][1] + len(group[-1][0])
 
 
+class _Spans:
+    """`pos -> any(a <= pos < b for a, b in spans)` by bisection over the merged spans."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for a, b in sorted(spans):
+            if a >= b:
+                continue  # empty: contains nothing
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.starts = [a for a, _ in merged]
+        self.ends = [b for _, b in merged]
+
+    def contains(self, pos: int) -> bool:
+        i = bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
+
+
 def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]:
     """Cell streams of the tables written into the text as lines (outside real-grid ranges)."""
     streams: list[list[Cell]] = []
@@ -368,8 +397,10 @@ def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]
         lines.append((ln, pos))
         pos += len(ln) + 1
 
+    in_skip = _Spans(skip)
+
     def skipped(p: int) -> bool:
-        return any(a <= p < b for a, b in skip)
+        return in_skip.contains(p)
 
     i = 0
     n = len(lines)
@@ -472,7 +503,7 @@ def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]
 def _is_header_line(line: str) -> bool:
     from transforms.catalog import catalog
     words = line.split()
-    return len(words) >= 2 and sum(1 for w in words if catalog().column_role(w)) >= len(words) / 2
+    return len(words) >= 2 and sum(1 for w in words if catalog().column_roles(w)) >= len(words) / 2
 
 
 def _header_columns(cat: Catalog, header: list[Cell], n_values: int) -> list[_Column]:
@@ -480,7 +511,7 @@ def _header_columns(cat: Catalog, header: list[Cell], n_values: int) -> list[_Co
     items: list[tuple[Cell, list]] = []
     # cells before the row-label header (信息内容, 指标) are titles of the block, not columns
     label_at = [i for i, c in enumerate(header)
-                if any(r.role == "label" for r in cat.column_role(c.text))]
+                if "label" in cat.column_roles(c.text)]
     if label_at:
         header = header[label_at[-1]:]
     for c in header:
@@ -620,7 +651,7 @@ def read_stream(cat: Catalog, cells: list[Cell], context: str, table_no: int) ->
     while i < len(cells):
         c, kd = cells[i], kinds[i]
         if kd == "text":
-            roles = {r.role for r in cat.column_role(c.text)}
+            roles = cat.column_roles(c.text)
             if "label" in roles:
                 # a repeated or new header: collect its cells up to the next data label
                 j = i + 1
@@ -654,13 +685,13 @@ def _header_end(cat: Catalog, cells: list[Cell], kinds: list[str], start: int,
     After a row-label header cell (信息内容, 指标) a simple header has exactly one cell per value
     column; otherwise walk back from the first value over cells that cannot be headers."""
     label_at = [i for i in range(start, first_val)
-                if any(r.role == "label" for r in cat.column_role(cells[i].text))]
+                if "label" in cat.column_roles(cells[i].text)]
     if label_at:
         li = label_at[-1]
         n_vals = _count_values(kinds, first_val, cells, cat)
         head = cells[li + 1:li + 1 + n_vals]
         if n_vals and li + 1 + n_vals <= first_val and not any(
-                r.role == "group" for c in head for r in cat.column_role(c.text)):
+                "group" in cat.column_roles(c.text) for c in head):
             return li + 1 + n_vals
     k = first_val
     while k > start and kinds[k - 1] == "text" and not _is_header_cell(cat, cells[k - 1].text):
@@ -675,7 +706,7 @@ def _count_values(kinds: list[str], at: int, cells: list[Cell], cat: Catalog) ->
     n = 0
     for i in range(at, len(kinds)):
         kd = kinds[i]
-        if kd == "text" and any(r.role == "label" for r in cat.column_role(cells[i].text)):
+        if kd == "text" and "label" in cat.column_roles(cells[i].text):
             break
         if kd == "text":
             if n:
