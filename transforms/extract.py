@@ -18,7 +18,9 @@ from transforms.prose import ProseValue, heading_context, headings, read_prose, 
 from transforms.tables import TableValue, find_text_tables, read_grid, read_stream
 
 EVIDENCE_MAX = 200
-_DIGITS = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+# (?<![\w.])\d+(?:\.\d+)?(?![\w.]), written to start with a digit so that the regex
+# engine skips to digits instead of testing the lookbehind at every character
+_DIGITS = re.compile(r"\d(?<=(?<![\w.])\d)\d*(?:\.\d+)?(?![\w.])")
 _SKIP_DIGITS = re.compile(
     r"(?:19|20)\d{2}\s*[年\-/.]\s*\d{1,2}(?:\s*[月\-/.]\s*\d{1,2}\s*日?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|"
     r"\d+(?:\.\d+)?\s*%|https?://\S+|www\.\S+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+|(?:19|20)\d{2}\s*年度?|\d{1,2}\s*月份?"
@@ -34,8 +36,9 @@ _SKIP_AT_NO_EMAIL = re.compile(
 assert _EMAIL in _SKIP_DIGITS.pattern
 
 
-def _skip_spans(text: str) -> list[tuple[int, int]]:
-    """`[m.span() for m in _SKIP_DIGITS.finditer(text)]`, about twice as fast.
+def _skip_spans(text: str, upto: int | None = None) -> list[tuple[int, int]]:
+    """`[m.span() for m in _SKIP_DIGITS.finditer(text)]`, about twice as fast; with `upto`,
+    only the spans that start at or before it (the rest of the text is not searched).
 
     Why: the pattern starts with a choice of groups, so the engine tries all of it at every
     character of the text; here it is tried only where a match can begin. Whether the pattern
@@ -47,6 +50,8 @@ def _skip_spans(text: str) -> list[tuple[int, int]]:
     end = 0
     for m in rx.finditer(text):
         s, e = m.span(1)
+        if upto is not None and s > upto:
+            break
         if s >= end:
             out.append((s, e))
             end = e
@@ -187,11 +192,14 @@ def extract(doc: Document, report_year: int | None) -> Extraction:
     covered = [(o.span_start, o.span_end) for o in ex.observations]
     for a, b in table_ranges:
         covered.append((a, b))
-    skip = _skip_spans(text)
-    in_covered, in_skip = _inside_any(covered), _inside_any(skip)
-    for m in _DIGITS.finditer(text):
+    in_covered = _inside_any(covered)
+    bare = [m for m in _DIGITS.finditer(text) if not in_covered(m.start())]
+    # the skipped spans matter only up to the last bare number: a span starting after it
+    # cannot hold one, and those before it do not depend on the text after them
+    in_skip = _inside_any(_skip_spans(text, bare[-1].start()) if bare else [])
+    for m in bare:
         s, e = m.start(), m.end()
-        if in_covered(s) or in_skip(s):
+        if in_skip(s):
             continue
         ex.observations.append(Observation(
             label=text[max(0, s - 20):s].split("\n")[-1].strip(), column_label="",
@@ -251,7 +259,8 @@ def _resolve(cat: Catalog, text: str, ex: Extraction) -> None:
         if o.indicator_code:
             candidates.setdefault((o.indicator_code, o.breakdown, o.period), []).append(o)
     for key, obs in candidates.items():
-        obs.sort(key=rank)
+        if len(obs) > 1:
+            obs.sort(key=rank)
         best = obs[0]
         chosen[key] = best
         for other in obs[1:]:
