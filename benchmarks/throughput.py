@@ -439,7 +439,7 @@ def summarize(args: argparse.Namespace, runs: dict[str, list[Measure]],
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                     "load_avg_at_end": os.getloadavg()},
         "settings": {"n": n, "repeats": args.repeats, "runner": args.runner,
-                     "workers": args.workers, "batch_size": args.batch_size or 100,
+                     "workers": args.workers, "batch_size": args.batch_size or "auto",
                      "seed": args.seed, **env_note},
         "corpus": {"kinds_4n": corpus.counts, "bytes_4n": corpus.bytes},
         "pipeline": {**pipe, "empty_run_s": med["empty"],
@@ -690,7 +690,7 @@ def profile_flow(src: Path, work: Path, args: argparse.Namespace) -> None:
     with StackSampler() as sampler:
         summary = ingest.with_options(task_runner=task_runner("thread", args.workers, None))(
             sources=[str(src)], warehouse=str(d / "w.duckdb"), lake=str(d / "lake"),
-            raw_dir=str(d / "raw"), batch_size=args.batch_size or 100)
+            raw_dir=str(d / "raw"), batch_size=args.batch_size)
     t_end = time.perf_counter()
     body = summary["seconds"]
     print(f"\nflow phases, thread runner, {args.workers} workers, {summary['inputs']} inputs")

@@ -35,7 +35,8 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task-runner", choices=["thread", "process", "dask"], default="thread")
     p.add_argument("--dask-address", help="join an existing Dask cluster (tcp://host:8786)")
     p.add_argument("--batch-size", type=int, default=None,
-                   help="documents per task (default 100)")
+                   help="documents per task (default: from the number of inputs and "
+                        "workers, 20 to 250)")
     p.add_argument("--raw-dir", default=str(DATA_DIR / "raw"),
                    help="content-addressed store of fetched bodies")
     p.add_argument("--connect-timeout", type=float, default=10.0)
@@ -117,7 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.api_server import start_if_needed
     server = start_if_needed()  # boots while the imports below run
     import flows.ingest as ingest_mod
-    from flows.ingest import DEFAULT_BATCH, ingest
+    from flows.ingest import ingest
     from flows.progress import Progress
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     runner = task_runner(args.task_runner, args.workers, args.dask_address)
@@ -132,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             summary = ingest.with_options(task_runner=runner)(
                 sources=sources, manifest=args.manifest, warehouse=args.warehouse,
                 lake=args.lake, raw_dir=args.raw_dir,
-                batch_size=args.batch_size or DEFAULT_BATCH,
+                batch_size=args.batch_size,
                 fetch_options=_fetch_options(args), in_flight=max(2, 2 * args.workers))
         except Exception as e:  # the pipeline itself failed (warehouse locked, corrupt, …)
             print(f"govinfo run: the pipeline could not complete: {type(e).__name__}: {e}",
@@ -247,13 +248,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if _bad_run_args(args, "serve"):
         return EXIT_PIPELINE
     apply_prefect_env()
-    from flows.ingest import DEFAULT_BATCH
     from flows.serve import serve
     sources = args.sources or ([] if args.manifest else [str(SAMPLES)])
     return serve(cron=args.cron, name=args.name, port=args.port, parameters={
         "sources": sources, "manifest": args.manifest, "warehouse": args.warehouse,
         "lake": args.lake, "raw_dir": args.raw_dir,
-        "batch_size": args.batch_size or DEFAULT_BATCH, "fetch_options": _fetch_options(args)},
+        "batch_size": args.batch_size, "fetch_options": _fetch_options(args)},
         runner=(args.task_runner, args.workers, args.dask_address))
 
 

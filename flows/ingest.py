@@ -29,7 +29,8 @@ from transforms.catalog import catalog
 from warehouse import crosschecks, lake as lake_mod, store
 from warehouse.store import Quarantined
 
-DEFAULT_BATCH = 100
+DEFAULT_BATCH = None  # chosen per run by batch_size_for()
+MIN_BATCH, MAX_BATCH = 20, 250
 LOCK_WAIT_SECONDS = 600.0
 # set by the CLI to drive its progress bar (a callable cannot be a flow parameter)
 PROGRESS: Callable[[int, int], None] | None = None
@@ -76,6 +77,14 @@ def export_task(con: Any, lake: str) -> dict[str, int]:
     return lake_mod.export(con, lake)
 
 
+def batch_size_for(n_items: int, in_flight: int) -> int:
+    """Batches large enough that a task's fixed cost (a task run in Prefect's API, and under
+    the process runner about 0.2-0.5 s of engine work in the worker) is spread over many
+    documents, and small enough that every worker gets several: a run's last batches keep
+    all cores busy and memory stays at `in_flight` batches."""
+    return max(MIN_BATCH, min(MAX_BATCH, -(-n_items // (2 * max(1, in_flight)))))
+
+
 def _chunks(items: list[WorkItem], n: int) -> Iterator[list[WorkItem]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
@@ -109,7 +118,7 @@ def _items_from_sources(found: list[Source], raw_dir: str, fetch_options: dict[s
 @flow(name="ingest", log_prints=False, persist_result=False)
 def ingest(sources: list[str], manifest: str | None = None,
            warehouse: str = "data/warehouse.duckdb", lake: str = "data/lake",
-           raw_dir: str = "data/raw", batch_size: int = DEFAULT_BATCH,
+           raw_dir: str = "data/raw", batch_size: int | None = DEFAULT_BATCH,
            fetch_options: dict[str, Any] | None = None, in_flight: int = 4) -> dict[str, Any]:
     t0 = time.monotonic()
     started = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -127,7 +136,7 @@ def ingest(sources: list[str], manifest: str | None = None,
             summary.quarantined += len(bad)
             summary.quarantine_reasons += [(q.source_uri, q.reason) for q in bad]
         version = stages.extractor_version()
-        batches = _chunks(items, batch_size)
+        batches = _chunks(items, batch_size or batch_size_for(len(items), in_flight))
         chains: deque[tuple[Any, dict[str, str], int]] = deque()
 
         def launch_next() -> None:

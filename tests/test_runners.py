@@ -61,7 +61,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
             d = base / kind
             rc = cli.main(["run", str(src), "--warehouse", str(d / "w.duckdb"),
                            "--lake", str(d / "lake"), "--raw-dir", str(d / "raw"),
-                           "--task-runner", kind, "--workers", "2"])
+                           "--task-runner", kind, "--workers", "2",
+                           # several batches, so both workers get some and results cross back
+                           "--batch-size", "2"])
             out[kind] = {"rc": rc, "runner": built.get(kind),
                          "metrics": _metrics(d / "w.duckdb") if rc == 0 else []}
     return out
