@@ -40,6 +40,7 @@ def rules() -> list[Rule]:
         return [Rule(**{k: (v or "") for k, v in r.items()}) for r in csv.DictReader(f)]
 
 
+@lru_cache(maxsize=8192)
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
@@ -52,6 +53,11 @@ def _row(check: str, ok: bool, expected: float | None, actual: float | None, det
 
 def run_checks(ex: Extraction, template: str) -> list[dict[str, Any]]:
     stated = {k: m.value for k, m in ex.metrics.items() if m.method != "derived"}
+    # the (breakdown, period) slices of each stated code, so that each sum rule looks only
+    # at its own codes
+    slices: dict[str, set[tuple[str, str]]] = {}
+    for c, b, p in stated:
+        slices.setdefault(c, set()).add((b, p))
     out: list[dict[str, Any]] = []
     for rule in rules():
         if rule.scope == "never":
@@ -59,7 +65,7 @@ def run_checks(ex: Extraction, template: str) -> list[dict[str, Any]]:
         if rule.template and rule.template != template:
             continue
         if rule.kind in ("sum", "balance"):
-            out.extend(_sum_rule(rule, stated))
+            out.extend(_sum_rule(rule, stated, slices))
         elif rule.kind == "breakdown_sum":
             out.extend(_breakdown_rule(rule, stated))
         elif rule.kind == "percent":
@@ -71,11 +77,15 @@ def run_checks(ex: Extraction, template: str) -> list[dict[str, Any]]:
     return out
 
 
-def _sum_rule(rule: Rule, stated: dict[tuple[str, str, str], float]) -> list[dict[str, Any]]:
+def _sum_rule(rule: Rule, stated: dict[tuple[str, str, str], float],
+              by_code: dict[str, set[tuple[str, str]]] | None = None) -> list[dict[str, Any]]:
     out = []
     lhs_codes = rule.total.split("+")
     alternatives = [a.split("+") for a in rule.parts.split(";")]
-    slices = sorted({(b, p) for (c, b, p) in stated if c in lhs_codes})
+    if by_code is None:
+        slices = sorted({(b, p) for (c, b, p) in stated if c in lhs_codes})
+    else:
+        slices = sorted({bp for c in set(lhs_codes) for bp in by_code.get(c, ())})
     for b, p in slices:
         lhs = [stated.get((c, b, p)) for c in lhs_codes]
         if any(v is None for v in lhs):
@@ -149,25 +159,33 @@ def _percent_rule(rule: Rule, ex: Extraction) -> list[dict[str, Any]]:
 def _agreement_rule(rule: Rule, ex: Extraction) -> list[dict[str, Any]]:
     out = []
     seen: set[tuple] = set()
-    by_key: dict[tuple[str, str, str], list[Observation]] = {}
+    # one pass over the observations: every key in order of first appearance, the table
+    # figures of each key and the exact prose figures of each key
+    keys: dict[tuple[str, str, str], None] = {}
+    tables_of: dict[tuple[str, str, str], list[Observation]] = {}
+    prose_of: dict[tuple[str, str, str], list[Observation]] = {}
     for o in ex.observations:
         if o.indicator_code:
-            by_key.setdefault((o.indicator_code, o.breakdown, o.period), []).append(o)
-    # the periods of each indicator and breakdown (found once, not by scanning every key
-    # for every key)
+            key = (o.indicator_code, o.breakdown, o.period)
+            keys[key] = None
+            if o.method == "table":
+                tables_of.setdefault(key, []).append(o)
+            elif o.method == "prose" and o.qualifier == "exact":
+                prose_of.setdefault(key, []).append(o)
+    # the periods with table figures of each indicator and breakdown
     periods: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
-    for k in by_key:
+    for k in tables_of:
         periods.setdefault(k[:2], []).append(k)
-    for key, obs in by_key.items():
-        tables = [o for o in obs if o.method == "table"]
-        prose = [o for o in obs if o.method == "prose" and o.qualifier == "exact"]
+    for key in keys:
+        tables = tables_of.get(key)
+        prose = prose_of.get(key)
         if not tables or not prose:
             continue
         t = tables[0]
         # the same figure under the other period of the table (目前共有10个 vs 累计 10) is
         # a period ambiguity of the prose, not a disagreement
         other_periods = {o.value for k2 in periods[key[:2]] if k2[2] != key[2]
-                         for o in by_key[k2] if o.method == "table"}
+                         for o in tables_of[k2]}
         for p in prose:
             sig = (key, p.value)
             if sig in seen or (abs(t.value - p.value) > TOL and p.value in other_periods):
@@ -187,9 +205,13 @@ def _year_le_cumulative(rule: Rule, ex: Extraction, stated: dict[tuple[str, str,
     out = []
     # table rows carry both periods even when their label maps to no indicator
     rows: dict[tuple[int | None, str, str], dict[str, Observation]] = {}
+    table_codes: set[tuple[str | None, str]] = set()
     for o in ex.observations:
-        if o.method == "table" and o.period in ("year", "cumulative"):
-            rows.setdefault((o.table_no, o.label, o.breakdown), {})[o.period] = o
+        if o.method == "table":
+            if o.indicator_code:
+                table_codes.add((o.indicator_code, o.breakdown))
+            if o.period in ("year", "cumulative"):
+                rows.setdefault((o.table_no, o.label, o.breakdown), {})[o.period] = o
     for (_, label, _), pair in rows.items():
         if "year" in pair and "cumulative" in pair:
             y, c = pair["year"].value, pair["cumulative"].value
@@ -198,8 +220,6 @@ def _year_le_cumulative(rule: Rule, ex: Extraction, stated: dict[tuple[str, str,
             detail = (f"{name} «{label}»: year {_fmt(y)} {'≤' if ok else '>'} cumulative "
                       f"{_fmt(c)} (spans {pair['year'].span_start}, {pair['cumulative'].span_start})")
             out.append(_row(rule.name, ok, c, y, detail))
-    table_codes = {(o.indicator_code, o.breakdown) for o in ex.observations
-                   if o.method == "table" and o.indicator_code}
     for (code, b, p), v in stated.items():
         if p != "year" or (code, b) in table_codes:
             continue
