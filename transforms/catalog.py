@@ -19,6 +19,7 @@ from functools import lru_cache
 from importlib.resources import files
 
 GAP = "…"
+_MISS = object()
 _ENUM = re.compile(
     r"^(?:其中[:：]?|[一二三四五六七八九十]+[、.．]|\([一二三四五六七八九十]+\)|"
     r"\(\d{1,2}\)|\d{1,2}[.、．)](?!\d)|\d{1,2}(?=[\u4e00-\u9fff])(?![年月日号时个岁万千百余多])|"
@@ -247,31 +248,38 @@ class Catalog:
         from the end, so the memo key holds those distances instead of the context itself
         (most reports differ in their headings, not in the distances).
         """
-        memo, words = self._match_memo()
+        st = self.__dict__.get("_memo")
+        if st is None or st[0] is not self.aliases or st[1] != len(self.aliases):
+            st = self._new_memo()
+        # first by the call itself (most calls repeat one made for a neighbouring cell)
+        exact: dict = st[2]
+        ekey = (label, column, context, unit)
+        out = exact.get(ekey, _MISS)
+        if out is not _MISS:
+            return out
         where = f"{context}/{label}/{column}"
         n = len(where)
         rfind = where.rfind
         mkey = (label, column, unit,
-                tuple([n - p if (p := rfind(w)) >= 0 else -1 for w in words]))
-        try:
-            return memo[mkey]
-        except KeyError:
-            pass
-        if len(memo) > 200000:
-            memo.clear()
-        out = self._match(label, column, context, unit)
-        memo[mkey] = out
+                tuple([n - p if (p := rfind(w)) >= 0 else -1 for w in st[4]]))
+        memo: dict = st[3]
+        out = memo.get(mkey, _MISS)
+        if out is _MISS:
+            if len(memo) > 100000:
+                memo.clear()
+            out = memo[mkey] = self._match(label, column, context, unit)
+        if len(exact) > 20000:
+            exact.clear()
+        exact[ekey] = out
         return out
 
-    def _match_memo(self) -> tuple[dict, tuple[str, ...]]:
-        """The memo of `match` and the context words it keys on; rebuilt if the aliases change."""
-        cached = self.__dict__.get("_memo")
-        if cached is not None and cached[0] == (id(self.aliases), len(self.aliases)):
-            return cached[1], cached[2]
-        stamp = (id(self.aliases), len(self.aliases))
+    def _new_memo(self) -> tuple:
+        """The memos of `match` and the context words they key on, made again whenever the
+        alias list is replaced or grows or shrinks."""
         words = tuple(sorted({a.context for a in self.aliases if a.context}))
-        self._memo = (stamp, {}, words)
-        return self._memo[1], words
+        st = (self.aliases, len(self.aliases), {}, {}, words)
+        self._memo = st
+        return st
 
     def _match(self, label: str, column: str, context: str,
                unit: str | None) -> Match | None:

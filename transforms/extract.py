@@ -133,12 +133,15 @@ def _table_obs(cat: Catalog, tv: TableValue) -> Observation:
         else tv.cell.start
     if tv.cell.end - ev_start > EVIDENCE_MAX * 2:
         ev_start = tv.cell.start
+    # positional, in field order (label, column_label, value, unit, qualifier, method,
+    # indicator_code, breakdown, period, span_start, span_end, evidence_start, evidence_end,
+    # part_of, percent, table_no, row_label): a call by keywords costs about three times as
+    # much, and this runs for every table cell
+    cell = tv.cell
     return Observation(
-        label="/".join(tv.label_path) or tv.label, column_label=tv.column, value=tv.value,
-        unit=tv.unit_word, qualifier=tv.qualifier, method="table", indicator_code=code,
-        breakdown=breakdown if code else tv.breakdown, period=tv.period,
-        span_start=tv.cell.start, span_end=tv.cell.end, evidence_start=ev_start,
-        evidence_end=tv.cell.end, table_no=tv.table_no, row_label=tv.label)
+        "/".join(tv.label_path) or tv.label, tv.column, tv.value, tv.unit_word, tv.qualifier,
+        "table", code, breakdown if code else tv.breakdown, tv.period,
+        cell.start, cell.end, ev_start, cell.end, False, None, tv.table_no, tv.label)
 
 
 def _prose_obs(cat: Catalog, pv: ProseValue, code_hint: str | None = None) -> Observation:
@@ -148,11 +151,10 @@ def _prose_obs(cat: Catalog, pv: ProseValue, code_hint: str | None = None) -> Ob
         m = cat.match(pv.label, "", pv.context, pv.unit_word)
         if m:
             code, breakdown = m.code, m.breakdown or ""
+    # positional, in field order (see _table_obs)
     return Observation(
-        label=pv.label, column_label="", value=pv.value, unit=pv.unit_word,
-        qualifier=pv.qualifier, method="prose", indicator_code=code, breakdown=breakdown,
-        period=pv.period, span_start=pv.num_start, span_end=pv.num_end,
-        evidence_start=pv.start, evidence_end=pv.end, part_of=pv.part_of, percent=pv.percent)
+        pv.label, "", pv.value, pv.unit_word, pv.qualifier, "prose", code, breakdown,
+        pv.period, pv.num_start, pv.num_end, pv.start, pv.end, pv.part_of, pv.percent)
 
 
 def _unit_value(cat: Catalog, o: Observation) -> float:
@@ -268,10 +270,11 @@ def _resolve(cat: Catalog, text: str, ex: Extraction) -> None:
                 ex.conflicts.append((best, other))
     for key, o in chosen.items():
         ev, s, e = _evidence(text, o.evidence_start, o.evidence_end)
+        # positional, in field order (indicator_code, breakdown, period, value, unit,
+        # qualifier, method, evidence, span_start, span_end): one per metric of every report
         ex.metrics[key] = Metric(
-            indicator_code=key[0], breakdown=key[1], period=key[2], value=_unit_value(cat, o),
-            unit=cat.unit(key[0]), qualifier=o.qualifier, method=o.method, evidence=ev,
-            span_start=s, span_end=e)
+            key[0], key[1], key[2], _unit_value(cat, o), cat.unit(key[0]), o.qualifier,
+            o.method, ev, s, e)
 
 
 def _derive(cat: Catalog, ex: Extraction) -> None:

@@ -193,12 +193,14 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
                 continue
             seen.add(key)
             groups = col.groups
+            # positional, in field order (label, label_path, column, context, value,
+            # qualifier, unit_word, period, breakdown, cell, label_cell, row_no, table_no):
+            # a call by keywords costs about three times as much, once per table cell
             out.append(TableValue(
-                label=label, label_path=list(path), column=col.match_text,
-                context=f"{row_ctx}/{groups}" if row_ctx and groups else (row_ctx or groups),
-                value=value * mult, qualifier=qual, unit_word=word,
-                period=col.period or "year", breakdown=col.breakdown or "",
-                cell=cell, label_cell=leaf, row_no=row_no, table_no=table_no))
+                label, list(path), col.match_text,
+                f"{row_ctx}/{groups}" if row_ctx and groups else (row_ctx or groups),
+                value * mult, qual, word, col.period or "year", col.breakdown or "",
+                cell, leaf, row_no, table_no))
 
 
 # ---------------------------------------------------------------- real grids
