@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 from transforms.catalog import Catalog, label_key
 from transforms.numbers import find_numbers
 
 _SENT_END = re.compile(r"[。!?\n]")
+_SENTENCE = re.compile(r"[^。!?\n]+")  # what lies between two _SENT_END
 _CLAUSE = re.compile(r"[,:;]")
 _HEADING1 = re.compile(r"^[一二三四五六七八九十]+[、.]\s*\S.{0,40}$")
 _HEADING2 = re.compile(r"^\([一二三四五六七八九十]+\)\s*\S.{0,40}$")
@@ -54,17 +56,31 @@ class ProseValue:
     zero_statement: bool = False
 
 
+# a line whose first non-blank character can begin a heading (一、… or (一)…)
+_HEADING_START = re.compile(r"^[^\S\n]*[一二三四五六七八九十(]", re.M)
+_COUNTED = re.compile(r"\d[件条次人]")
+_last_headings: tuple[str, tuple[tuple[int, int, str], ...]] = ("", ())
+
+
 def headings(text: str) -> list[tuple[int, int, str]]:
-    """(offset, level, text) of section headings."""
+    """(offset, level, text) of section headings.
+
+    Only lines that can start a heading are looked at, found by one scan of the text; and the
+    answer for the last text is kept, since extract, read_prose and zero_statements each ask."""
+    global _last_headings
+    last_text, last = _last_headings
+    if text == last_text and last_text:
+        return list(last)
     out: list[tuple[int, int, str]] = []
-    pos = 0
-    for ln in text.split("\n"):
-        s = ln.strip()
-        if _HEADING1.match(s) and not re.search(r"\d+[件条次人]", s):
+    for m in _HEADING_START.finditer(text):
+        pos = m.start()
+        end = text.find("\n", pos)
+        s = text[pos:end if end >= 0 else len(text)].strip()
+        if _HEADING1.match(s) and not _COUNTED.search(s):
             out.append((pos, 1, s))
-        elif _HEADING2.match(s) and len(s) <= 30 and not re.search(r"\d+[件条次人]", s):
+        elif _HEADING2.match(s) and len(s) <= 30 and not _COUNTED.search(s):
             out.append((pos, 2, s))
-        pos += len(ln) + 1
+    _last_headings = (text, tuple(out))
     return out
 
 
@@ -80,16 +96,25 @@ def heading_context(heads: list[tuple[int, int, str]], pos: int) -> str:
     return "/".join(x for x in (h1, h2) if x)
 
 
-def _paren_mask(s: str) -> list[bool]:
+_PAREN_OR_CLAUSE = re.compile(r"[(（)）,:;]")
+
+
+def _clause_bounds(s: str) -> list[int]:
+    """Offsets of the clause marks (, : ;) of a sentence that are not inside parentheses."""
+    if "(" not in s and "（" not in s:
+        return [m.start() for m in _CLAUSE.finditer(s)]
+    bounds = []
     depth = 0
-    mask = []
-    for ch in s:
+    for m in _PAREN_OR_CLAUSE.finditer(s):
+        ch = m.group()
         if ch in "(（":
             depth += 1
-        mask.append(depth > 0)
-        if ch in ")）" and depth:
-            depth -= 1
-    return mask
+        elif ch in ")）":
+            if depth:
+                depth -= 1
+        elif not depth:
+            bounds.append(m.start())
+    return bounds
 
 
 _TERMINAL = tuple("。;!?:")
@@ -108,23 +133,55 @@ def _hard_break(prev: str, nxt: str) -> bool:
     return False
 
 
+# a line break that may be a wrap: one after a character other than a sentence end, | or another
+# line break (_hard_break answers for the rest without looking further). The \n comes first so
+# that re finds the breaks at C speed; the look-behind then checks the character before it.
+_MAYBE_SOFT = re.compile(r"\n(?<=[^。;!?:|\n]\n)")
+_last_sentences: tuple[str, tuple, tuple[tuple[int, str], ...]] = ("", (), ())
+
+
 def _sentences(text: str, skip: list[tuple[int, int]]):
-    start = 0
-    lines = text.split("\n")
-    breaks: set[int] = set()
-    pos = 0
-    for i, ln in enumerate(lines):
-        pos += len(ln)
-        if i + 1 < len(lines) and _hard_break(ln, lines[i + 1]):
-            breaks.add(pos)
-        pos += 1
-    for m in _SENT_END.finditer(text + "\n"):
-        if m.group() == "\n" and m.start() < len(text) and m.start() not in breaks:
-            continue
-        end = m.start()
-        if end > start and not any(a <= start < b for a, b in skip):
-            yield start, text[start:end]
-        start = m.end()
+    """(offset, sentence) of the sentences not starting inside a skipped span. The answer for the
+    last text is kept: read_prose and zero_statements both ask for it."""
+    global _last_sentences
+    key = tuple(skip)
+    last_text, last_key, last = _last_sentences
+    if text == last_text and key == last_key and last_text:
+        return iter(last)
+    out = _split_sentences(text, key)
+    _last_sentences = (text, key, out)
+    return iter(out)
+
+
+def _split_sentences(text: str, skip: tuple[tuple[int, int], ...]) -> tuple[tuple[int, str], ...]:
+    """The stretches between hard breaks (。!? and line breaks that are not wraps)."""
+    soft: list[int] = []
+    for m in _MAYBE_SOFT.finditer(text):
+        k = m.start()
+        a = text.rfind("\n", 0, k) + 1
+        b = text.find("\n", k + 1)
+        if not _hard_break(text[a:k], text[k + 1:b if b >= 0 else len(text)]):
+            soft.append(k)
+    if soft:
+        # a wrap is read as part of its sentence: blank it (same length, so offsets hold)
+        pieces = []
+        prev = 0
+        for k in soft:
+            pieces.append(text[prev:k])
+            prev = k + 1
+        pieces.append(text[prev:])
+        spans = [m.span() for m in _SENTENCE.finditer(" ".join(pieces))]
+        out = [(a, text[a:b]) for a, b in spans]
+    else:
+        out = [(m.start(), m.group()) for m in _SENTENCE.finditer(text)]
+    if skip:
+        ordered = sorted(skip)
+        starts = [a for a, _ in ordered]
+        reach = list(accumulate((b for _, b in ordered), max))
+        # any(a <= pos < b for a, b in skip), by bisection
+        out = [(pos, s) for pos, s in out
+               if not ((i := bisect_right(starts, pos) - 1) >= 0 and reach[i] > pos)]
+    return tuple(out)
 
 
 def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) -> list[ProseValue]:
@@ -136,9 +193,11 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
         nums = find_numbers(sent)
         if not nums:
             continue
-        mask = _paren_mask(sent)
-        bounds = [m.start() for m in _CLAUSE.finditer(sent) if not mask[m.start()]]
+        bounds = _clause_bounds(sent)
         ctx_head = heading_context(heads, s0)
+        # no cumulative cue anywhere in the sentence: none before any of its figures either
+        # (the cues have no lookaround), so each figure's period is "year" (see _period)
+        may_be_cumulative = _CUMULATIVE.search(sent) is not None
         prev_end = 0
         for n in nums:
             i = bisect_left(bounds, n.start)
@@ -162,15 +221,19 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
                     label = after
                     ev_end = n.end + len(sent[n.end:cl_end].rstrip())
             pct = None
-            pm = _PCT.match(sent[n.end:n.end + 40])
-            if pm and "分别" not in sent[n.end:n.end + 40]:
+            after40 = sent[n.end:n.end + 40]
+            pm = _PCT.match(after40)
+            if pm and "分别" not in after40:
                 pct = float(pm.group(1))
-            upto = sent[:n.start]
-            years = [int(y) for y in _YEAR.findall(sent[cl_start:n.start])]
-            other = bool(_OTHER_TIME.search(sent[cl_start:cl_end])) or (
-                report_year is not None and any(y < report_year - 0 and y >= 2000 for y in years)
-                and "截" not in sent[cl_start:n.start])
-            period = _period(upto)
+            # a figure about another year: 比上年…, or a year before the report's in its clause
+            if _OTHER_TIME.search(sent, cl_start, cl_end):
+                other = True
+            elif report_year is None or "年" not in before:
+                other = False
+            else:
+                other = any(2000 <= int(y) < report_year for y in _YEAR.findall(before)) \
+                    and "截" not in before
+            period = _period(sent[:n.start]) if may_be_cumulative else "year"
             out.append(ProseValue(
                 label=label, context=f"{ctx_head}/{sent[:cl_start]}", value=n.value,
                 qualifier=n.qualifier, unit_word=n.unit, period=period,
@@ -184,10 +247,11 @@ def zero_statements(cat: Catalog, text: str, skip: list[tuple[int, int]]) -> lis
     """Sentences that state a zero in words (未收取任何费用, 未发生行政复议)."""
     heads = headings(text)
     out: list[tuple[str, ProseValue]] = []
+    rules = cat.zero_statements
     for s0, sent in _sentences(text, skip):
         if "|" in sent:
             continue
-        for code, rx in cat.zero_statements:
+        for code, rx in rules:
             m = rx.search(sent)
             if not m:
                 continue
