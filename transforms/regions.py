@@ -37,7 +37,7 @@ class Division:
 def _short_form(name: str, short: str) -> str:
     """How reports commonly write an autonomous unit: 临夏回族自治州 -> 临夏州, 沧源佤族自治县 ->
     沧源县. Ordinary names are written in full and get no short form."""
-    if not short or len(short) < 2:
+    if not short or len(short) < 2 or not name.endswith(("自治州", "自治县", "自治旗")):
         return ""
     for suffix, tail in (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")):
         if name.endswith(suffix):
@@ -84,32 +84,29 @@ def _year_list() -> tuple[int, ...]:
 def _divisions(year: int) -> tuple[list[Division], dict[str, str]]:
     """Divisions in force in `year`, and the short written forms of autonomous units."""
     t = _table().take(_rows_by_year()[year])
-    data = {c: t.column(c).to_pylist() for c in _COLS}
+    # the columns of _COLS after "year", row by row, None as ""
+    rows = zip(*([v or "" for v in t.column(c).to_pylist()] for c in _COLS[1:]))
     out: list[Division] = []
     shorts: dict[str, str] = {}
-    for i in range(t.num_rows):
-        r = {c: (data[c][i] or "") for c in _COLS}
-        rank = r["rank"]
-        prov = r["province_name"]
-        city = r["city_name"] or None
+    for (rank, prov, city_name, county_name, prov_code, city_code, county_code, city_short,
+         county_short) in rows:
+        city = city_name or None
         if city in _PSEUDO_CITIES:
             city = None
         short = ""
         if rank == "1":
-            d = Division(prov, r["province_adcode"], "province", prov, r["province_adcode"],
-                         None, None)
+            d = Division(prov, prov_code, "province", prov, prov_code, None, None)
         elif rank == "2":
             if not city:
                 continue
-            d = Division(city, r["city_adcode"], "prefecture", prov, r["province_adcode"],
-                         None, None)
-            short = _short_form(city, r["city_short"])
+            d = Division(city, city_code, "prefecture", prov, prov_code, None, None)
+            short = _short_form(city, city_short)
         else:
-            if not r["county_name"] or r["county_name"] in _PSEUDO_CITIES:
+            if not county_name or county_name in _PSEUDO_CITIES:
                 continue
-            d = Division(r["county_name"], r["county_adcode"], "county", prov,
-                         r["province_adcode"], city, r["city_adcode"] if city else None)
-            short = _short_form(r["county_name"], r["county_short"])
+            d = Division(county_name, county_code, "county", prov, prov_code, city,
+                         city_code if city else None)
+            short = _short_form(county_name, county_short)
         out.append(d)
         if short:
             shorts[short] = d.name
