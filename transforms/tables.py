@@ -10,9 +10,9 @@ needs to map it.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 from transforms.catalog import Catalog, enum_level, label_key
 from transforms.document import Cell, Grid
@@ -78,7 +78,6 @@ _parse = lru_cache(maxsize=65536)(parse_cell)
 _cell_unit = lru_cache(maxsize=65536)(cell_unit)
 _canonical_unit = lru_cache(maxsize=4096)(canonical_unit)
 _TOKEN = re.compile(r"\S+")
-_TWO_TOKENS = re.compile(r"\S\s+\S")
 
 
 @lru_cache(maxsize=65536)
@@ -127,7 +126,12 @@ class _Hierarchy:
     """Tracks parent rows by their numbering so that a row knows its context (其中…, 1., ⑴)."""
 
     def __init__(self) -> None:
-        self.stack: list[tuple[int, str]] = []
+        # (level, label, the labels of the stack up to this one joined by "/"): the context
+        # of a row is the last entry's path, not a join of the whole stack for every row
+        self.stack: list[tuple[int, str, str]] = []
+
+    def _ctx(self) -> str:
+        return self.stack[-1][2] if self.stack else ""
 
     def push(self, label: str, group: bool = False) -> str:
         key = label.strip()
@@ -138,13 +142,11 @@ class _Hierarchy:
             elif group:
                 lvl = 0
             else:
-                lvl = (self.stack[-1][0] + 1) if self.stack else 1
-                ctx = "/".join(s for _, s in self.stack)
-                return ctx  # a plain leaf does not become a parent
+                return self._ctx()  # a plain leaf does not become a parent
         while self.stack and self.stack[-1][0] >= lvl:
             self.stack.pop()
-        ctx = "/".join(s for _, s in self.stack)
-        self.stack.append((lvl, key))
+        ctx = self._ctx()
+        self.stack.append((lvl, key, f"{ctx}/{key}" if self.stack else key))
         return ctx
 
 
@@ -295,13 +297,10 @@ def _columns_from_header(cat: Catalog, header: list[list[Cell]], first_row: list
 _MD_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
-def _pipe_cells(line: str, start: int) -> list[Cell]:
-    return [Cell(t, start + a, start + b) for t, a, b in _pipe_shape(line)]
-
-
 @lru_cache(maxsize=32768)
 def _pipe_shape(line: str) -> tuple[tuple[str, int, int], ...]:
-    """The cells of a pipe-separated line as (text, start, end) offsets into the line.
+    """The cells of a pipe-separated line as (text, start, end) offsets into the line (a table
+    line's cells are these shifted by where the line starts).
 
     Kept per line text: table lines (headers, labels, whole rows) repeat across reports and
     a line is re-read when a table's extent is looked for."""
@@ -327,7 +326,7 @@ def _pipe_shape(line: str) -> tuple[tuple[str, int, int], ...]:
 
 def _spaced_cells(line: str, start: int) -> list[Cell] | None:
     """A pdftotext-style row: label words then numbers. None if the line is not one."""
-    if _TWO_TOKENS.search(line) is None:
+    if len(line.split(None, 1)) < 2:
         return None  # one word (most prose lines): never a row, see `_spaced_shape`
     shape = _spaced_shape(line)
     if shape is None:
@@ -370,45 +369,37 @@ def _join(group: list[tuple[str, int]]) -> tuple[str, int, int]:
     return text, group[0][1], group[-1][1] + len(group[-1][0])
 
 
-class _Spans:
-    """`pos -> any(a <= pos < b for a, b in spans)` by bisection over the merged spans."""
-
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        merged: list[list[int]] = []
-        for a, b in sorted(spans):
-            if a >= b:
-                continue  # empty: contains nothing
-            if merged and a <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], b)
-            else:
-                merged.append([a, b])
-        self.starts = [a for a, _ in merged]
-        self.ends = [b for _, b in merged]
-
-    def contains(self, pos: int) -> bool:
-        i = bisect_right(self.starts, pos) - 1
-        return i >= 0 and pos < self.ends[i]
+def _merged(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Starts and ends of the union of half-open spans, in order and disjoint."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if a >= b:
+            continue  # empty: holds nothing
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [a for a, _ in merged], [b for _, b in merged]
 
 
 def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]:
     """Cell streams of the tables written into the text as lines (outside real-grid ranges)."""
     streams: list[list[Cell]] = []
-    lines: list[tuple[str, int]] = []
-    pos = 0
-    for ln in text.split("\n"):
-        lines.append((ln, pos))
-        pos += len(ln) + 1
-
-    in_skip = _Spans(skip)
-
-    def skipped(p: int) -> bool:
-        return in_skip.contains(p)
+    parts = text.split("\n")
+    lines: list[tuple[str, int]] = list(zip(parts, accumulate([len(ln) + 1 for ln in parts],
+                                                             initial=0)))
+    # the skipped ranges, merged; lines are visited in increasing order, so one cursor
+    # walks them
+    skip_starts, skip_ends = _merged(skip)
+    si, n_skip = 0, len(skip_ends)
 
     i = 0
     n = len(lines)
     while i < n:
         ln, p = lines[i]
-        if skipped(p) or not ln.strip():
+        while si < n_skip and skip_ends[si] <= p:
+            si += 1
+        if (si < n_skip and skip_starts[si] <= p) or not ln.strip():
             i += 1
             continue
         if ln.rstrip().endswith("|"):
@@ -418,7 +409,7 @@ def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]
                 l2, p2 = lines[j]
                 s2 = l2.strip()
                 if l2.rstrip().endswith("|"):
-                    cells.extend(_pipe_cells(l2, p2))
+                    cells += [Cell(t, p2 + a, p2 + b) for t, a, b in _pipe_shape(l2)]
                     j += 1
                     continue
                 if _PAGE_NO.match(s2):
