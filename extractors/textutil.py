@@ -20,6 +20,9 @@ _CJK_RANGES = (
 # C0 controls except tab, newline, carriage return and form feed, plus DEL and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufeff\ufffe]")
 _WS_RUN = re.compile(r"[ \t\r\n\f\v\xa0\u2002-\u200b]+")
+_IDEOGRAPH_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
+_CJK_CLASS = "".join(f"{lo}-{hi}" for lo, hi in _CJK_RANGES)
+_CJK_SPACE = re.compile(f"(?<=[{_CJK_CLASS}]) (?=[{_CJK_CLASS}])")
 
 
 def is_cjk(ch: str) -> bool:
@@ -29,7 +32,7 @@ def is_cjk(ch: str) -> bool:
 
 def count_cjk(text: str) -> int:
     """Number of Chinese ideographs (not punctuation): the measure of 'how much report text'."""
-    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
+    return sum(map(len, _IDEOGRAPH_RUN.findall(text)))
 
 
 def strip_controls(text: str) -> str:
@@ -43,20 +46,18 @@ def clean_inline(text: str) -> str:
     Whitespace between two Chinese characters comes from source line breaks or justification,
     never from the author.
     """
-    text = _WS_RUN.sub(" ", strip_controls(text))
+    # printable text holds no control character and no blank but the space (see _CONTROL,
+    # _WS_RUN), so unless two spaces meet there is nothing to remove or collapse
+    if not text.isprintable() or "  " in text:
+        text = _WS_RUN.sub(" ", strip_controls(text))
     if " " in text:
         text = _drop_cjk_spaces(text)
     return text.strip(" \u3000")
 
 
 def _drop_cjk_spaces(text: str) -> str:
-    out: list[str] = []
-    n = len(text)
-    for i, ch in enumerate(text):
-        if ch == " " and 0 < i < n - 1 and is_cjk(text[i - 1]) and is_cjk(text[i + 1]):
-            continue
-        out.append(ch)
-    return "".join(out)
+    """Remove every space whose neighbours (in the original text) are both CJK."""
+    return _CJK_SPACE.sub("", text)
 
 
 def smart_join(pieces: list[str], soft_wrap: bool = False) -> str:
