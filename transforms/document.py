@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from extractors.base import RawDocument, Table
-from transforms.normalize import detect_script, normalize_text
+from transforms.normalize import detect_script, normalize_texts
 
 
 @dataclass
@@ -54,12 +54,24 @@ def build_document(raw: RawDocument) -> Document:
         parts.append(s)
         pos += len(s)
 
+    # all paragraphs, cells and the title are normalized in one batch, then laid out in order
+    texts: list[str] = []
+    for block in raw.blocks:
+        if isinstance(block, Table):
+            for r in block.rows:
+                texts.extend(c or "" for c in r)
+        else:
+            texts.append(block)
+    if raw.title:
+        texts.append(raw.title)
+    normalized = iter(normalize_texts(texts))
+
     for block in raw.blocks:
         if isinstance(block, Table):
             rows: list[list[Cell]] = []
             start = pos + (1 if parts else 0)
             for r in block.rows:
-                cells_txt = [normalize_text(c or "").replace("\n", " ") for c in r]
+                cells_txt = [next(normalized).replace("\n", " ") for _ in r]
                 line_start = pos + (1 if parts else 0)
                 cells: list[Cell] = []
                 off = line_start
@@ -71,10 +83,10 @@ def build_document(raw: RawDocument) -> Document:
             if rows:
                 grids.append(Grid(rows, start, pos))
         else:
-            text = normalize_text(block)
+            text = next(normalized)
             if text:
                 add(text)
-    title = normalize_text(raw.title) if raw.title else None
+    title = next(normalized) if raw.title else None
     return Document(text="".join(parts), grids=grids, script=script,
                     media_type=raw.media_type, encoding=raw.encoding, title_hint=title,
                     date_hint=raw.date_hint, warnings=list(raw.warnings))

@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from importlib.resources import files
 
+import numpy as np
+
 _FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)}
 _FULLWIDTH.update({chr(0xFF21 + i): chr(0x41 + i) for i in range(26)})
 _FULLWIDTH.update({chr(0xFF41 + i): chr(0x61 + i) for i in range(26)})
@@ -28,8 +30,14 @@ _BLANKS = re.compile(r"[ \t\f\v]+")
 # mirror sites print pinyin beside characters: 政(zheng)(zheng)府(fu)
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])(?:\((?:[bcdfghjklmnpqrstwxyz]{0,2}[aeiouv\u00fc]{1,3}"
                      r"(?:n|ng|r)?)\))+")
+_PINYIN_START = re.compile(r"\([a-z\u00fc]")
 _MANY_NL = re.compile(r"\n{3,}")
-_CJK = re.compile("[\u4e00-\u9fff]")
+# joins the texts of one batch (normalize_texts): a character that no step changes, moves or
+# matches across (not whitespace, not CJK, in no OpenCC key or phrase) and that no text holds
+_SEP = "\x01"
+_SEP_LINE = "\n" + _SEP + "\n"
+_VECTOR_MIN = 256  # shorter texts: the plain str methods are cheaper than array set-up
+_DROPPED = 0xFFFFFFFF  # code-point table entry of a character halfwidth() removes
 
 
 @lru_cache(maxsize=1)
@@ -55,40 +63,103 @@ def _phrases() -> list[tuple[str, str]]:
 
 def to_simplified(text: str) -> str:
     out = _converter().convert(text)
-    for src, dst in _phrases():
-        if src in out:
-            out = out.replace(src, dst)
+    if _any_phrase().search(out):  # one scan; usually no phrase occurs at all
+        for src, dst in _phrases():
+            if src in out:
+                out = out.replace(src, dst)
     return out
 
 
+@lru_cache(maxsize=1)
+def _any_phrase() -> re.Pattern[str]:
+    srcs = [src for src, _ in _phrases()]
+    if not all(srcs):
+        return re.compile("")  # an empty source occurs everywhere
+    return re.compile("|".join(map(re.escape, srcs)))
+
+
 def halfwidth(text: str) -> str:
-    return text.translate(_TABLE)
+    if len(text) < _VECTOR_MIN:
+        return text.translate(_TABLE)
+    # str.translate looks every character up in a dict; a code-point table does it in one pass
+    cps = _halfwidth_table()[_code_points(text)]
+    if _DROPPED in cps:
+        cps = cps[cps != _DROPPED]
+    return _from_code_points(cps)
 
 
 def tidy_whitespace(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_BLANKS.sub(" ", ln).strip() for ln in text.split("\n")]
-    return _MANY_NL.sub("\n\n", "\n".join(lines)).strip("\n")
+    return _collapse_newlines(_tidy_lines(text)).strip("\n")
+
+
+def _tidy_lines(text: str) -> str:
+    """Blank runs to one space and every line stripped (lines split at "\n" only)."""
+    # _BLANKS never matches a newline, so one pass over the text equals one pass per line;
+    # it changes nothing unless two blanks meet or a blank is not a space
+    if "  " in text or "\t" in text or "\f" in text or "\v" in text:
+        text = _BLANKS.sub(" ", text)
+    return "\n".join(map(str.strip, text.split("\n")))
+
+
+def _collapse_newlines(text: str) -> str:
+    return _MANY_NL.sub("\n\n", text) if "\n\n\n" in text else text
 
 
 def normalize_text(text: str) -> str:
     """Simplified characters, half-width forms, tidy whitespace. Idempotent."""
     text = text.replace("\x00", "")
     text = halfwidth(text)
-    if "(" in text:
-        text = _PINYIN.sub("", text)
+    text = _drop_pinyin(text)
     return tidy_whitespace(to_simplified(text))
+
+
+def _drop_pinyin(text: str) -> str:
+    # every match has a "(" followed by a lower-case pinyin letter: look for that pair first
+    return _PINYIN.sub("", text) if _PINYIN_START.search(text) else text
+
+
+@lru_cache(maxsize=1)
+def _batch_safe() -> bool:
+    return all(src and _SEP not in src + dst for src, dst in _phrases())
+
+
+def normalize_texts(texts: list[str]) -> list[str]:
+    """`[normalize_text(t) for t in texts]`, with one pass of each step over all the texts.
+
+    The texts are joined with a separator that no step changes, removes or matches across
+    (`_SEP`), so each step run once over the joined text gives the joined per-text results.
+    For whitespace tidying the separator becomes a line of its own: lines are stripped one by
+    one in both cases, and each text's leading and trailing newlines are trimmed after the
+    split, which also absorbs any run of newlines that touches a separator.
+    """
+    if len(texts) < 2 or not _batch_safe():
+        return [normalize_text(t) for t in texts]
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != len(texts) - 1:
+        return [normalize_text(t) for t in texts]
+    try:
+        joined = to_simplified(_drop_pinyin(halfwidth(joined.replace("\x00", ""))))
+    except Exception:  # let the text that fails raise its own error
+        return [normalize_text(t) for t in texts]
+    if joined.count(_SEP) != len(texts) - 1:
+        return [normalize_text(t) for t in texts]
+    joined = joined.replace("\r\n", "\n").replace("\r", "\n").replace(_SEP, _SEP_LINE)
+    parts = _collapse_newlines(_tidy_lines(joined)).split(_SEP_LINE)
+    if len(parts) != len(texts):
+        return [normalize_text(t) for t in texts]
+    return [t.strip("\n") for t in parts]
 
 
 def detect_script(text: str, sample: int = 50000) -> str:
     """simplified, traditional or mixed, judged on the characters that differ between scripts."""
-    uniq = "".join(sorted(set(_CJK.findall(text[:sample]))))
+    uniq = _unique_cjk(text[:sample])
     if not uniq:
         return "simplified"
-    as_simp = _converter().convert(uniq)
-    as_trad = _s2t().convert(uniq)
-    trad = sum(1 for a, b in zip(uniq, as_simp) if a != b)
-    simp = sum(1 for a, b in zip(uniq, as_trad) if a != b)
+    trad = _differ(uniq, _converter().convert(uniq))
+    if trad == 0:
+        return "simplified"  # whatever simp is, the share of traditional is 0
+    simp = _differ(uniq, _s2t().convert(uniq))
     if trad + simp == 0:
         return "simplified"
     share = trad / (trad + simp)
@@ -97,3 +168,34 @@ def detect_script(text: str, sample: int = 50000) -> str:
     if share <= 0.2:
         return "simplified"
     return "mixed"
+
+
+def _differ(a: str, b: str) -> int:
+    """Positions (up to the shorter length, as zip pairs them) where a and b differ."""
+    ca, cb = _code_points(a), _code_points(b)
+    n = min(len(ca), len(cb))
+    return int(np.count_nonzero(ca[:n] != cb[:n]))
+
+
+def _unique_cjk(text: str) -> str:
+    """The distinct characters of `text` in U+4E00..U+9FFF, sorted (one vectorised pass)."""
+    cps = _code_points(text)
+    return _from_code_points(np.unique(cps[(cps >= 0x4E00) & (cps <= 0x9FFF)]))
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _from_code_points(cps: np.ndarray) -> str:
+    return cps.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@lru_cache(maxsize=1)
+def _halfwidth_table() -> np.ndarray:
+    """_TABLE as an array indexed by code point: the replacement, or _DROPPED."""
+    table = np.arange(0x110000, dtype=np.uint32)
+    for k, v in _TABLE.items():
+        assert isinstance(v, str) and len(v) <= 1
+        table[k] = ord(v) if v else _DROPPED
+    return table
