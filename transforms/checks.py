@@ -13,6 +13,7 @@ are not inputs. Kinds:
 from __future__ import annotations
 
 import csv
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -134,6 +135,13 @@ def _percent_rule(rule: Rule, ex: Extraction) -> list[dict[str, Any]]:
     """Match each stated percentage against the figures it may be a share of."""
     out = []
     prose = [o for o in ex.observations if o.method == "prose" and o.unit]
+    # positions of the figures of each unit, so that a percentage looks only at the figures
+    # in its unit among the 40 before it (in the same order as the window itself)
+    if all(o.percent is None for o in prose):
+        return out
+    at_of: dict[str, list[int]] = {}
+    for i, o in enumerate(prose):
+        at_of.setdefault(o.unit, []).append(i)
     for i, o in enumerate(prose):
         if o.percent is None or o.value is None:
             continue
@@ -143,8 +151,9 @@ def _percent_rule(rule: Rule, ex: Extraction) -> list[dict[str, Any]]:
         if "." in text_pct:
             decimals = len(text_pct.split(".")[1])
         tol = 10 ** (-decimals) + 1e-9
-        bases = [b for b in prose[max(0, i - 40):i] if b.value and b.value >= o.value
-                 and b.unit == o.unit]
+        same = at_of[o.unit]
+        lo, hi = bisect_left(same, max(0, i - 40)), bisect_left(same, i)
+        bases = [b for b in (prose[j] for j in same[lo:hi]) if b.value and b.value >= o.value]
         if not bases:
             continue
         best = min(bases, key=lambda b: abs(100.0 * o.value / b.value - o.percent))
