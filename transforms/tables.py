@@ -618,8 +618,9 @@ def read_stream(cat: Catalog, cells: list[Cell], context: str, table_no: int) ->
                       and i > 0), None)
     if first_val is None:
         return out
+    shape = _shape(cat, cells, kinds)
     # the first data row's labels: cells just before the first value that play no column role
-    k = _header_end(cat, cells, kinds, 0, first_val)
+    k = _header_end(cat, cells, kinds, 0, first_val, shape)
     header = cells[:k]
     if not header:
         return _headerless_rows(cat, cells, kinds, context, table_no)
@@ -637,20 +638,19 @@ def read_stream(cat: Catalog, cells: list[Cell], context: str, table_no: int) ->
 
     def start_columns(head: list[Cell], at: int) -> None:
         nonlocal columns
-        n_vals = _count_values(kinds, at, cells, cat)
+        n_vals = _count_values(kinds, at, cells, cat, shape)
         columns = _header_columns(cat, head, n_vals)
 
     start_columns(header, k)
     while i < len(cells):
         c, kd = cells[i], kinds[i]
         if kd == "text":
-            roles = cat.column_roles(c.text)
-            if "label" in roles:
+            if shape[i] == "L":
                 # a repeated or new header: collect its cells up to the next data label
                 j = i + 1
                 while j < len(cells) and kinds[j] == "text":
                     j += 1
-                m = _header_end(cat, cells, kinds, i, j)
+                m = _header_end(cat, cells, kinds, i, j, shape)
                 close()
                 start_columns(cells[i:m], m)
                 i = m
@@ -672,7 +672,7 @@ def read_stream(cat: Catalog, cells: list[Cell], context: str, table_no: int) ->
 
 
 def _header_end(cat: Catalog, cells: list[Cell], kinds: list[str], start: int,
-                first_val: int) -> int:
+                first_val: int, shape: str | None = None) -> int:
     """Where a flattened header ends and the first row's labels begin.
 
     After a row-label header cell (信息内容, 指标) a simple header has exactly one cell per value
@@ -681,7 +681,7 @@ def _header_end(cat: Catalog, cells: list[Cell], kinds: list[str], start: int,
                 if "label" in cat.column_roles(cells[i].text)]
     if label_at:
         li = label_at[-1]
-        n_vals = _count_values(kinds, first_val, cells, cat)
+        n_vals = _count_values(kinds, first_val, cells, cat, shape)
         head = cells[li + 1:li + 1 + n_vals]
         if n_vals and li + 1 + n_vals <= first_val and not any(
                 "group" in cat.column_roles(c.text) for c in head):
@@ -692,21 +692,24 @@ def _header_end(cat: Catalog, cells: list[Cell], kinds: list[str], start: int,
     return k
 
 
-def _count_values(kinds: list[str], at: int, cells: list[Cell], cat: Catalog) -> int:
+def _shape(cat: Catalog, cells: list[Cell], kinds: list[str]) -> str:
+    """One letter per cell: L a row-label header (信息内容, 指标), t other text, v anything else
+    (a figure, dash, unit or blank). Lets the blocks of a stream be measured with string
+    operations instead of a loop over their cells for every header."""
+    return "".join(("L" if "label" in cat.column_roles(c.text) else "t") if kd == "text" else "v"
+                   for c, kd in zip(cells, kinds))
+
+
+def _count_values(kinds: list[str], at: int, cells: list[Cell], cat: Catalog,
+                  shape: str | None = None) -> int:
     """Typical number of value cells per row of the block starting at `at` (the mode of the
     run lengths, up to the next header)."""
+    if shape is None:
+        shape = _shape(cat, cells, kinds)
+    end = shape.find("L", at)
+    block = shape[at:] if end < 0 else shape[at:end]
     runs: dict[int, int] = {}
-    n = 0
-    for i in range(at, len(kinds)):
-        kd = kinds[i]
-        if kd == "text" and "label" in cat.column_roles(cells[i].text):
-            break
-        if kd == "text":
-            if n:
-                runs[n] = runs.get(n, 0) + 1
-            n = 0
-        else:
-            n += 1
-    if n:
-        runs[n] = runs.get(n, 0) + 1
+    for run in block.split("t"):  # the runs of value cells between text cells
+        if run:
+            runs[len(run)] = runs.get(len(run), 0) + 1
     return max(runs, key=lambda x: (runs[x], x)) if runs else 0
