@@ -8,7 +8,7 @@ deeply nested or huge single-line pages cannot exhaust the stack.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -57,6 +57,7 @@ _DATE_LABELS = [
 ]
 _DATE_META = re.compile(r"pub.*date|publish|firstpublishedtime|published_time|^date$", re.I)
 _KEEP_ATTRS = ("class", "id", "style", "rowspan", "colspan", "hidden")
+_SPAN_NUMBER = re.compile(r"\s*(\d+)")
 MAX_DEPTH = 3000
 _OPEN_CLOSE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)(?:\s[^<>]*?)?(/?)>")
 _NO_NEST = frozenset({
@@ -66,21 +67,33 @@ _NO_NEST = frozenset({
 })
 
 
-@dataclass(eq=False)
-class _N:
-    """A light DOM node. `cjk`/`link_cjk`: ideographs outside/inside links in the subtree."""
+_NO_ATTRS: dict[str, str] = {}  # shared by elements without kept attributes; never modified
 
-    tag: str
-    attrs: dict[str, str] = field(default_factory=dict)
-    text: str = ""
-    children: list[_N] = field(default_factory=list)
-    parent: _N | None = None
-    cjk: int = 0
-    link_cjk: int = 0
-    chars: int = 0
-    has_table: bool = False
-    detached: bool = False
-    in_link: bool = False
+
+class _N:
+    """A light DOM element; its text nodes are plain str items of `children`.
+
+    `cjk`/`link_cjk`: ideographs outside/inside links in the subtree; `chars`: its
+    non-whitespace characters. `content`: looks like a report container (article, main or a
+    content class or id).
+    """
+
+    __slots__ = ("tag", "attrs", "children", "parent", "cjk", "link_cjk", "chars",
+                 "has_table", "detached", "in_link", "content")
+
+    def __init__(self, tag: str, attrs: dict[str, str] | None = None,
+                 parent: _N | None = None, in_link: bool = False) -> None:
+        self.tag = tag
+        self.attrs = _NO_ATTRS if attrs is None else attrs
+        self.children: list[_N | str] = []
+        self.parent = parent
+        self.cjk = 0
+        self.link_cjk = 0
+        self.chars = 0
+        self.has_table = False
+        self.detached = False
+        self.in_link = in_link
+        self.content = False
 
 
 def read_html(data: bytes, declared_charset: str | None = None,
@@ -102,7 +115,8 @@ def read_html_text(text: str, deadline: Deadline | None = None,
     """Read an already decoded page (also used for the HTML inside MHT archives)."""
     deadline = deadline or Deadline(None)
     text = strip_controls(text)
-    if _nesting_depth(text) > MAX_DEPTH:
+    # every level opens with a "<": with few of them the tags need not be counted
+    if text.count("<") > MAX_DEPTH and _nesting_depth(text) > MAX_DEPTH:
         return _as_plain_text(text, media_type)
     tree = LexborHTMLParser(text)
     title = _title(tree)
@@ -110,15 +124,21 @@ def read_html_text(text: str, deadline: Deadline | None = None,
     root_node = tree.body or tree.root
     if root_node is None:
         return RawDocument(media_type=media_type, blocks=[], title=title, date_hint=date_hint)
-    root, soft_noise = _copy_tree(root_node, deadline)
+    root, soft_noise, nodes = _copy_tree(root_node, deadline)
     del tree
-    _measure(root)
-    _drop_noise(root, soft_noise)
-    body = _choose_body(root)
-    # the info bar (发布日期：...) sits inside or beside the article, before sidebars' dates
-    date_hint = date_hint or _date_in(_text_of(body.parent or body)) or _text_date(text)
-    warnings: list[str] = []
-    blocks = _heading_rescue(body) + _walk(body, deadline, warnings)
+    try:
+        _measure_nodes(nodes)
+        _drop_noise(root, soft_noise)
+        body = _choose_body(root, [n for n in nodes if n.content])
+        # the info bar (发布日期：...) sits inside or beside the article, before sidebars' dates
+        date_hint = date_hint or _date_in(_text_of(body.parent or body)) or _text_date(text)
+        warnings: list[str] = []
+        blocks = _heading_rescue(body) + _walk(body, deadline, warnings)
+    finally:
+        # without the parent links the light tree has no cycles, so it is freed at once
+        # instead of waiting for (and lengthening) a garbage collection
+        for n in nodes:
+            n.parent = None
     return RawDocument(media_type=media_type, blocks=blocks, title=title, date_hint=date_hint,
                        warnings=warnings)
 
@@ -207,76 +227,110 @@ def _date_in(plain: str) -> str | None:
     return None
 
 
-def _tokens(attrs: dict[str, str]) -> set[str]:
-    raw = f"{attrs.get('class', '')} {attrs.get('id', '')}".lower()
-    toks = set(raw.split())
+def _tokens(attrs: dict[str, str]) -> frozenset[str]:
+    return _tokens_of(f"{attrs.get('class', '')} {attrs.get('id', '')}")
+
+
+@lru_cache(maxsize=4096)
+def _tokens_of(class_and_id: str) -> frozenset[str]:
+    toks = set(class_and_id.lower().split())
     for t in list(toks):
         toks.update(p for p in re.split(r"[-_]", t) if p)
-    return toks
+    return frozenset(toks)
 
 
-def _copy_tree(top: LexborNode, deadline: Deadline) -> tuple[_N, list[_N]]:
-    """Copy the DOM below `top` into light nodes, skipping non-content elements."""
-    root = _N(tag=top.tag or "body")
+def _copy_tree(top: LexborNode, deadline: Deadline) -> tuple[_N, list[_N], list[_N]]:
+    """Copy the DOM below `top` into light nodes, skipping non-content elements.
+
+    Returns the root, the soft-noise elements, and every element in creation order (a parent
+    always before its children). Text nodes become str children, and their counts are added to
+    their element's here; `_measure_nodes` then adds the elements' counts up the tree.
+    """
+    root = _N(top.tag or "body")
     soft_noise: list[_N] = []
+    nodes: list[_N] = [root]
+    root.content = _is_content(root)
     stack: list[tuple[LexborNode, _N]] = [(top, root)]
     count = 0
     while stack:
         node, light = stack.pop()
+        kids = light.children
         child = node.child
         while child is not None:
             tag = child.tag or ""
             if tag == "-text":
                 t = child.text_content
                 if t:
-                    light.children.append(_N(tag="#text", text=t, parent=light,
-                                             in_link=light.in_link))
+                    kids.append(t)
+                    if not t.isspace():
+                        if light.in_link:
+                            light.link_cjk += count_cjk(t)
+                        else:
+                            light.cjk += count_cjk(t)
+                        light.chars += len(t) - _spaces(t)
             elif tag and not tag.startswith("-") and tag not in _SKIP_TAGS:
-                attrs = {k: (v or "") for k, v in child.attributes.items() if k in _KEEP_ATTRS}
+                raw = child.attributes
+                attrs = ({k: (v or "") for k, v in raw.items() if k in _KEEP_ATTRS}
+                         if raw else _NO_ATTRS)
                 if "hidden" not in attrs and not ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"])):
-                    ln = _N(tag=tag, attrs=attrs, parent=light,
-                            in_link=light.in_link or tag == "a")
-                    light.children.append(ln)
-                    if tag in _NOISE_TAGS or (("class" in attrs or "id" in attrs)
-                                              and _tokens(attrs) & _NOISE_TOKENS):
-                        soft_noise.append(ln)
+                    ln = _N(tag, attrs, light, light.in_link or tag == "a")
+                    kids.append(ln)
+                    nodes.append(ln)
+                    if "class" in attrs or "id" in attrs:
+                        toks = _tokens(attrs)
+                        if tag in _NOISE_TAGS or toks & _NOISE_TOKENS:
+                            soft_noise.append(ln)
+                        ln.content = tag in ("article", "main") or bool(toks & _CONTENT_TOKENS)
+                    else:
+                        if tag in _NOISE_TAGS:
+                            soft_noise.append(ln)
+                        ln.content = tag in ("article", "main")
+                    if tag == "table":
+                        ln.has_table = True
                     stack.append((child, ln))
             child = child.next
             count += 1
             if count % 5000 == 0:
                 deadline.check()
-    return root, soft_noise
+    return root, soft_noise, nodes
 
 
-def _preorder(root: _N) -> list[_N]:
+def _spaces(text: str) -> int:
+    """How many characters of `text` are whitespace (str.isspace)."""
+    return len(text) - sum(map(len, text.split()))
+
+
+def _is_content(n: _N) -> bool:
+    return n.tag in ("article", "main") or (("class" in n.attrs or "id" in n.attrs)
+                                           and bool(_tokens(n.attrs) & _CONTENT_TOKENS))
+
+
+def _elements(n: _N) -> list[_N]:
+    """The elements of a subtree in document order (preorder), text left out."""
     out: list[_N] = []
-    stack = [root]
+    stack = [n]
     while stack:
         n = stack.pop()
         out.append(n)
-        stack.extend(reversed(n.children))
+        stack.extend(c for c in reversed(n.children) if c.__class__ is _N)
     return out
 
 
-def _measure(root: _N) -> None:
-    """Fill cjk/link_cjk/chars/has_table bottom-up in one pass."""
-    nodes = _preorder(root)
+def _measure_nodes(nodes: list[_N]) -> None:
+    """Add every element's counts to its parent's, children first.
+
+    `nodes` lists every element after its parent (`_copy_tree`'s creation order), each
+    holding the counts of its own text and has_table set on tables.
+    """
     for n in reversed(nodes):
-        if n.tag == "#text":
-            c = count_cjk(n.text)
-            if n.in_link:
-                n.link_cjk = c
-            else:
-                n.cjk = c
-            n.chars = len(n.text) - sum(1 for ch in n.text if ch.isspace())
-        if n.tag == "table":
-            n.has_table = True
         p = n.parent
         if p is not None:
-            p.cjk += n.cjk
-            p.link_cjk += n.link_cjk
-            p.chars += n.chars
-            p.has_table = p.has_table or n.has_table
+            if n.chars:  # no characters, no ideographs either
+                p.cjk += n.cjk
+                p.link_cjk += n.link_cjk
+                p.chars += n.chars
+            if n.has_table:
+                p.has_table = True
 
 
 def _drop_noise(root: _N, noise: list[_N]) -> None:
@@ -304,20 +358,21 @@ def _detached(n: _N) -> bool:
     return False
 
 
-def _choose_body(root: _N) -> _N:
-    """The element holding the report: a known content container, else the dominant subtree."""
+def _choose_body(root: _N, candidates: list[_N] | None = None) -> _N:
+    """The element holding the report: a known content container, else the dominant subtree.
+
+    `candidates`: the content containers (`_N.content`) in any order, detached ones included;
+    found by walking the tree when not given.
+    """
     total = max(1, root.cjk)
-    best: _N | None = None
-    for n in _preorder(root):
-        if n.tag in ("article", "main") or (("class" in n.attrs or "id" in n.attrs)
-                                            and _tokens(n.attrs) & _CONTENT_TOKENS):
-            if n.cjk >= 0.4 * total and (best is None or n.cjk > best.cjk):
-                best = n
+    if candidates is None:
+        candidates = [n for n in _elements(root) if _is_content(n)]
+    best = _first_largest([n for n in candidates if n.cjk >= 0.4 * total and not _detached(n)])
     if best is not None:
         return best
     node = root
     while True:
-        kids = [c for c in node.children if c.tag != "#text"]
+        kids = [c for c in node.children if c.__class__ is _N]
         if not kids:
             return node
         top = max(kids, key=lambda c: c.cjk)
@@ -328,6 +383,26 @@ def _choose_body(root: _N) -> _N:
         node = top
 
 
+def _first_largest(nodes: list[_N]) -> _N | None:
+    """The node with the most ideographs; on a tie, the first in document order."""
+    if not nodes:
+        return None
+    most = max(n.cjk for n in nodes)
+    tied = [n for n in nodes if n.cjk == most]
+    return tied[0] if len(tied) == 1 else min(tied, key=_tree_position)
+
+
+def _tree_position(n: _N) -> list[int]:
+    """Child indexes from the root down to `n`: sorting by them is sorting in document order."""
+    path: list[int] = []
+    while n.parent is not None:
+        siblings = n.parent.children
+        path.append(next(i for i, c in enumerate(siblings) if c is n))
+        n = n.parent
+    path.reverse()
+    return path
+
+
 def _heading_rescue(body: _N) -> list[Block]:
     """Headings just before the chosen body (the report's own title), which descent cut off."""
     found: list[str] = []
@@ -336,6 +411,8 @@ def _heading_rescue(body: _N) -> list[Block]:
         siblings = node.parent.children
         idx = next(i for i, c in enumerate(siblings) if c is node)
         for sib in siblings[:idx]:
+            if sib.__class__ is str:
+                continue
             if sib.tag in _HEADINGS or any("title" in t or t == "bt" for t in _tokens(sib.attrs)):
                 t = clean_inline(_text_of(sib))
                 if t and len(t) <= 120 and count_cjk(t) > 0:
@@ -345,7 +422,16 @@ def _heading_rescue(body: _N) -> list[Block]:
 
 
 def _text_of(n: _N) -> str:
-    return "".join(x.text for x in _preorder(n) if x.tag == "#text")
+    """All the text of a subtree, in document order."""
+    parts: list[str] = []
+    stack: list[_N | str] = [n]
+    while stack:
+        x = stack.pop()
+        if x.__class__ is str:
+            parts.append(x)  # type: ignore[arg-type]
+        else:
+            stack.extend(reversed(x.children))  # type: ignore[union-attr]
+    return "".join(parts)
 
 
 def _walk(body: _N, deadline: Deadline, warnings: list[str], tables: bool = True) -> list[Block]:
@@ -360,33 +446,35 @@ def _walk(body: _N, deadline: Deadline, warnings: list[str], tables: bool = True
             if t:
                 blocks.append(t)
 
-    stack: list[tuple[bool, _N]] = [(True, body)]
+    # a node is entered when popped; None marks the end of a block element
+    stack: list[_N | str | None] = [body]
     steps = 0
     while stack:
-        enter, n = stack.pop()
+        n = stack.pop()
         steps += 1
         if steps % 5000 == 0:
             deadline.check()
-        if not enter:
+        if n is None:
             flush()
             continue
-        if n.tag == "#text":
-            pieces.append(n.text)
+        if n.__class__ is str:
+            pieces.append(n)  # type: ignore[arg-type]
             continue
-        if n.tag == "br" or n.tag == "hr":
+        tag = n.tag  # type: ignore[union-attr]
+        if tag == "br" or tag == "hr":
             flush()
             continue
-        if n.tag == "table" and tables and _is_data_table(n):
+        if tag == "table" and tables and _is_data_table(n):
             flush()
             table = _grid(n, deadline, warnings)
             if table is not None:
                 blocks.append(table)
                 continue
             # too large for a grid: read it as text
-        if n.tag in _BLOCK_TAGS:
+        if tag in _BLOCK_TAGS:
             flush()
-            stack.append((False, n))
-        stack.extend((True, c) for c in reversed(n.children))
+            stack.append(None)
+        stack.extend(reversed(n.children))
     flush()
     return blocks
 
@@ -396,22 +484,24 @@ def _rows(table: _N) -> list[_N]:
     body: list[_N] = []
     foot: list[_N] = []
     for c in table.children:
+        if c.__class__ is str:
+            continue
         if c.tag == "tr":
             body.append(c)
         elif c.tag in ("thead", "tbody", "tfoot"):
             target = head if c.tag == "thead" else foot if c.tag == "tfoot" else body
-            target.extend(r for r in c.children if r.tag == "tr")
+            target.extend(r for r in c.children if r.__class__ is _N and r.tag == "tr")
     return head + body + foot
 
 
 def _cells(row: _N) -> list[_N]:
-    return [c for c in row.children if c.tag in ("td", "th")]
+    return [c for c in row.children if c.__class__ is _N and c.tag in ("td", "th")]
 
 
 def _span(cell: _N, name: str, cap: int) -> int:
     if name not in cell.attrs:
         return 1
-    raw = re.match(r"\s*(\d+)", cell.attrs.get(name, "1") or "1")
+    raw = _SPAN_NUMBER.match(cell.attrs.get(name, "1") or "1")
     n = int(raw.group(1)) if raw else 1
     if n == 0 and name == "rowspan":
         return cap  # rowspan=0: to the end of the table
@@ -421,11 +511,11 @@ def _span(cell: _N, name: str, cap: int) -> int:
 def _cell_text(cell: _N) -> str:
     """Text of a table cell: its paragraphs and <br> lines joined (no space between Chinese)."""
     parts: list[str] = []
-    stack: list[_N] = [cell]
+    stack: list[_N | str] = [cell]
     while stack:
         n = stack.pop()
-        if n.tag == "#text":
-            parts.append(n.text)
+        if n.__class__ is str:
+            parts.append(n)  # type: ignore[arg-type]
         elif n.tag in ("br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
                        "h6", "table"):
             parts.append("\n")
@@ -484,5 +574,6 @@ def _grid(table: _N, deadline: Deadline, warnings: list[str]) -> Table | None:
     out = normalize_grid([[grid.get((r, c), "") for c in range(width)] for r in range(height)])
     if not out:
         return None
-    caption = next((clean_inline(_text_of(c)) for c in table.children if c.tag == "caption"), None)
+    caption = next((clean_inline(_text_of(c)) for c in table.children
+                    if c.__class__ is _N and c.tag == "caption"), None)
     return Table(rows=out, caption=caption or None)
