@@ -268,12 +268,16 @@ def _resolve(cat: Catalog, text: str, ex: Extraction) -> None:
         for other in obs[1:]:
             if other.method != best.method and abs(other.value - best.value) > 1e-9:
                 ex.conflicts.append((best, other))
+    unit_of = cat.unit
     for key, o in chosen.items():
-        ev, s, e = _evidence(text, o.evidence_start, o.evidence_end)
+        s, e = o.evidence_start, o.evidence_end
+        if e - s > EVIDENCE_MAX:  # _evidence, inlined: this runs for every metric
+            s = e - EVIDENCE_MAX
+        ev = text[s:e]
         # positional, in field order (indicator_code, breakdown, period, value, unit,
         # qualifier, method, evidence, span_start, span_end): one per metric of every report
         ex.metrics[key] = Metric(
-            key[0], key[1], key[2], _unit_value(cat, o), cat.unit(key[0]), o.qualifier,
+            key[0], key[1], key[2], _unit_value(cat, o), unit_of(key[0]), o.qualifier,
             o.method, ev, s, e)
 
 

@@ -75,9 +75,15 @@ def _is_header_cell(cat: Catalog, text: str) -> bool:
 # Cell texts, unit words and row lines repeat across the tables of every report, and these
 # functions are pure, so their results are kept (a cache cannot change a result).
 _parse = lru_cache(maxsize=65536)(parse_cell)
-_cell_unit = lru_cache(maxsize=65536)(cell_unit)
 _canonical_unit = lru_cache(maxsize=4096)(canonical_unit)
 _TOKEN = re.compile(r"\S+")
+
+
+@lru_cache(maxsize=65536)
+def _parse_with_unit(text: str) -> tuple[str, float | None, str, str | None]:
+    """`parse_cell(text)` and, for a figure, `cell_unit(text)` (the unit written after it)."""
+    kind, value, qual = _parse(text)
+    return kind, value, qual, (cell_unit(text) if kind == "num" and value is not None else None)
 
 
 @lru_cache(maxsize=65536)
@@ -182,12 +188,12 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
         for col, cell in zip(columns, values):
             if col.unit_col or col.index_col:
                 continue
-            kind, value, qual = _parse(cell.text)
+            kind, value, qual, own = _parse_with_unit(cell.text)
             if kind != "num" or value is None:
                 continue
             word = unit_word or col.unit_word
             mult = col.multiplier
-            own = _cell_unit(cell.text)  # a unit written in the cell wins over row and column
+            # own: a unit written in the cell wins over row and column
             if own or unit_word:
                 word, mult, _ = _canonical_unit(own or unit_word)
             key = (col.match_text, col.breakdown, col.period, value)
