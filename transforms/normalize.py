@@ -28,9 +28,11 @@ _FULLWIDTH.update({
 _TABLE = str.maketrans({k: v for k, v in _FULLWIDTH.items() if len(k) == 1})
 _BLANKS = re.compile(r"[ \t\f\v]+")
 # mirror sites print pinyin beside characters: 政(zheng)(zheng)府(fu)
-_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])(?:\((?:[bcdfghjklmnpqrstwxyz]{0,2}[aeiouv\u00fc]{1,3}"
-                     r"(?:n|ng|r)?)\))+")
-_PINYIN_START = re.compile(r"\([a-z\u00fc]")
+_SYLLABLE = r"(?:[bcdfghjklmnpqrstwxyz]{0,2}[aeiouv\u00fc]{1,3}(?:n|ng|r)?)\)"
+# (?<=[\u4e00-\u9fff])(?:\(SYLLABLE)+, written to start with the "(" (checking the character
+# before it afterwards) so that the regex engine can skip to the next "(" instead of trying
+# the look-behind at every position
+_PINYIN = re.compile(r"\((?<=[\u4e00-\u9fff]\()" + _SYLLABLE + r"(?:\(" + _SYLLABLE + ")*")
 _MANY_NL = re.compile(r"\n{3,}")
 # joins the texts of one batch (normalize_texts): a character that no step changes, moves or
 # matches across (not whitespace, not CJK, in no OpenCC key or phrase) and that no text holds
@@ -115,8 +117,7 @@ def normalize_text(text: str) -> str:
 
 
 def _drop_pinyin(text: str) -> str:
-    # every match has a "(" followed by a lower-case pinyin letter: look for that pair first
-    return _PINYIN.sub("", text) if _PINYIN_START.search(text) else text
+    return _PINYIN.sub("", text) if "(" in text else text
 
 
 @lru_cache(maxsize=1)
