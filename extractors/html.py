@@ -47,6 +47,9 @@ _BLOCK_TAGS = frozenset({
     "summary", "w:p", "text:p", "text:h",
 })
 _HEADINGS = frozenset({"h1", "h2", "h3"})
+# elements that start a new line inside a table cell
+_CELL_BREAKS = frozenset({"br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
+                          "h6", "table"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _META_CHARSET = re.compile(rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
 _TAG = re.compile(r"<[^>]{0,2000}>")
@@ -262,7 +265,14 @@ def _copy_tree(top: LexborNode, deadline: Deadline) -> tuple[_N, list[_N], list[
                 t = child.text_content
                 if t:
                     kids.append(t)
-                    if not t.isspace():
+                    if t.isalnum():  # a word or number: no whitespace, no ideograph if ASCII
+                        if not t.isascii():
+                            if light.in_link:
+                                light.link_cjk += count_cjk(t)
+                            else:
+                                light.cjk += count_cjk(t)
+                        light.chars += len(t)
+                    elif not t.isspace():
                         if light.in_link:
                             light.link_cjk += count_cjk(t)
                         else:
@@ -272,7 +282,7 @@ def _copy_tree(top: LexborNode, deadline: Deadline) -> tuple[_N, list[_N], list[
                 raw = child.attributes
                 attrs = ({k: (v or "") for k, v in raw.items() if k in _KEEP_ATTRS}
                          if raw else _NO_ATTRS)
-                if "hidden" not in attrs and not ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"])):
+                if "hidden" not in attrs and not ("style" in attrs and _hides(attrs["style"])):
                     ln = _N(tag, attrs, light, light.in_link or tag == "a")
                     kids.append(ln)
                     nodes.append(ln)
@@ -293,6 +303,11 @@ def _copy_tree(top: LexborNode, deadline: Deadline) -> tuple[_N, list[_N], list[
             if count % 5000 == 0:
                 deadline.check()
     return root, soft_noise, nodes
+
+
+@lru_cache(maxsize=1024)
+def _hides(style: str) -> bool:
+    return _HIDDEN_STYLE.search(style) is not None
 
 
 def _spaces(text: str) -> int:
@@ -516,13 +531,12 @@ def _cell_text(cell: _N) -> str:
         n = stack.pop()
         if n.__class__ is str:
             parts.append(n)  # type: ignore[arg-type]
-        elif n.tag in ("br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
-                       "h6", "table"):
-            parts.append("\n")
-            stack.extend(reversed(n.children))
         else:
-            stack.extend(reversed(n.children))
-    return smart_join([clean_inline(x) for x in "".join(parts).split("\n")])
+            if n.tag in _CELL_BREAKS:  # type: ignore[union-attr]
+                parts.append("\n")
+            stack.extend(reversed(n.children))  # type: ignore[union-attr]
+    # smart_join skips empty pieces, and an empty line stays empty
+    return smart_join([clean_inline(x) for x in "".join(parts).split("\n") if x])
 
 
 def _is_data_table(table: _N) -> bool:
