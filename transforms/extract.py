@@ -259,7 +259,12 @@ def _resolve(cat: Catalog, text: str, ex: Extraction) -> None:
     candidates: dict[tuple[str, str, str], list[Observation]] = {}
     for o in ex.observations:
         if o.indicator_code:
-            candidates.setdefault((o.indicator_code, o.breakdown, o.period), []).append(o)
+            key = (o.indicator_code, o.breakdown, o.period)
+            same = candidates.get(key)
+            if same is None:
+                candidates[key] = [o]
+            else:
+                same.append(o)
     for key, obs in candidates.items():
         if len(obs) > 1:
             obs.sort(key=rank)

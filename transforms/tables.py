@@ -158,6 +158,14 @@ class _Hierarchy:
 
 def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
           hier: _Hierarchy, table_no: int, out: list[TableValue]) -> None:
+    n_cols = len(columns)
+    unit_cols = [j for j, col in enumerate(columns) if col.unit_col]
+    # what each value column contributes to its cells, read once per table, not per cell:
+    # (match_text, breakdown, period, unit_word, multiplier, groups, period or year,
+    # breakdown or ""); None for unit and index columns, which hold no figures
+    specs = [None if col.unit_col or col.index_col else
+             (col.match_text, col.breakdown, col.period, col.unit_word, col.multiplier,
+              col.groups, col.period or "year", col.breakdown or "") for col in columns]
     for row_no, row in enumerate(rows):
         labels = [c for c in row.labels if c.text.strip()]
         # de-duplicate labels repeated by filled spans
@@ -166,48 +174,51 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
             if not uniq or uniq[-1].text != c.text:
                 uniq.append(c)
         ctx = ""
+        last = len(uniq) - 1
         for i, c in enumerate(uniq):
-            ctx = hier.push(c.text, group=i < len(uniq) - 1)
+            ctx = hier.push(c.text, group=i < last)
         leaf = uniq[-1] if uniq else None
         if not row.values:
             continue
-        values = list(row.values)
-        while len(values) > len(columns) and values and not values[-1].text.strip():
-            values.pop()
-        if len(values) > len(columns):
-            continue  # more figures than columns: the header is not this row's
+        values = row.values
+        if len(values) > n_cols:
+            values = list(values)
+            while len(values) > n_cols and values and not values[-1].text.strip():
+                values.pop()
+            if len(values) > n_cols:
+                continue  # more figures than columns: the header is not this row's
         unit_word = row.unit
-        for col, cell in zip(columns, values):
-            if col.unit_col and cell.text.strip() not in ("", "——", "-"):
-                unit_word = cell.text.strip()
+        for j in unit_cols:
+            if j < len(values):
+                t = values[j].text.strip()
+                if t not in ("", "——", "-"):
+                    unit_word = t
         seen: set[tuple[str, str | None, str | None, float]] = set()
         # per row, not per cell: the label, its path and the context without the column group
         label = leaf.text if leaf else ""
         path = [c.text for c in uniq]
         row_ctx = "/".join(x for x in (context, ctx) if x)
-        for col, cell in zip(columns, values):
-            if col.unit_col or col.index_col:
+        for spec, cell in zip(specs, values):
+            if spec is None:
                 continue
             kind, value, qual, own = _parse_with_unit(cell.text)
             if kind != "num" or value is None:
                 continue
-            word = unit_word or col.unit_word
-            mult = col.multiplier
-            # own: a unit written in the cell wins over row and column
+            match_text, breakdown, period, word, mult, groups, period_out, breakdown_out = spec
+            # a unit written in the cell wins over row and column
             if own or unit_word:
                 word, mult, _ = _canonical_unit(own or unit_word)
-            key = (col.match_text, col.breakdown, col.period, value)
+            key = (match_text, breakdown, period, value)
             if key in seen:  # a colspan filled into several slots
                 continue
             seen.add(key)
-            groups = col.groups
             # positional, in field order (label, label_path, column, context, value,
             # qualifier, unit_word, period, breakdown, cell, label_cell, row_no, table_no):
             # a call by keywords costs about three times as much, once per table cell
             out.append(TableValue(
-                label, list(path), col.match_text,
+                label, list(path), match_text,
                 f"{row_ctx}/{groups}" if row_ctx and groups else (row_ctx or groups),
-                value * mult, qual, word, col.period or "year", col.breakdown or "",
+                value * mult, qual, word, period_out, breakdown_out,
                 cell, leaf, row_no, table_no))
 
 
@@ -413,11 +424,11 @@ def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]
             j = i
             while j < n:
                 l2, p2 = lines[j]
-                s2 = l2.strip()
                 if l2.rstrip().endswith("|"):
                     cells += [Cell(t, p2 + a, p2 + b) for t, a, b in _pipe_shape(l2)]
                     j += 1
                     continue
+                s2 = l2.strip()
                 if _PAGE_NO.match(s2):
                     j += 1
                     continue
