@@ -166,6 +166,7 @@ def ingest(sources: list[str], manifest: str | None = None,
             summary.quarantined += len(out.quarantined)
             summary.quarantine_reasons += [(q.source_uri, q.reason) for q in out.quarantined]
             summary.failed_checks += out.failed_checks
+            out.release()
             done += n
             if PROGRESS is not None:
                 PROGRESS(done, len(items))

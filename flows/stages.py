@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from importlib.resources import files
@@ -197,7 +197,11 @@ def run_batch(items: list[WorkItem]) -> Batch:
 
     One task per batch for the whole chain, because documents are large and their intermediate
     forms (decoded text, tables, spans) are larger: only the rows to load cross to the writer.
-    Items that already failed (in `fingerprint`) pass through to the quarantine."""
-    items = run_all(items)
+    Items that already failed (in `fingerprint`) pass through to the quarantine. Each document
+    goes through every stage before the next one starts, so a worker holds one document's
+    decoded text, tables and spans at a time, not a whole batch's."""
+    # copies: under the thread runner the caller's items are the flow's own list of every
+    # input, and results left on them would keep the whole corpus in memory until the end
+    items = [done for it in items for done in run_all([replace(it)])]
     results = [i.result for i in items if i.error is None and i.result is not None]
     return to_batch(results, [i.quarantined() for i in items if i.error is not None])

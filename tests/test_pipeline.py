@@ -283,3 +283,24 @@ def test_console_script_end_to_end(tmp_path):
                         str(tmp_path / "w.duckdb"), "--format", "csv"], capture_output=True,
                        text=True, env=env, timeout=120)
     assert r.returncode == 0 and int(r.stdout.split()[-1]) > 60
+
+
+def test_a_batch_leaves_nothing_behind_in_the_flow(tmp_path):
+    """Memory is bounded by the batch, not the corpus: the work items the flow keeps for the
+    whole run come back from a batch untouched (under the thread runner they are the same
+    objects), and a loaded batch gives its rows up (task runners keep every task's result
+    until the flow ends)."""
+    from flows import stages
+    from flows.stages import WorkItem
+    items = [WorkItem(source_uri=str(p), path=str(p)) for p in seed_paths()]
+    batch = stages.run_batch(items)
+    assert batch.reports == len(items) and batch.metrics > 100
+    assert all(i.result is None and i.doc is None and i.data is None for i in items)
+    con = store.connect(tmp_path / "w.duckdb")
+    try:
+        store.load_batch(con, batch, "run-1")
+        batch.release()
+        assert batch.metrics == 0 and sum(t.nbytes for t in batch.tables.values()) == 0
+        assert con.execute("select count(*) from metrics").fetchone()[0] > 100
+    finally:
+        con.close()

@@ -176,6 +176,12 @@ class Batch:
     quarantined: list[Quarantined]
     failed_checks: int = 0
 
+    def release(self) -> None:
+        """Drop the rows once loaded. Task runners keep every finished task's result until
+        the flow ends (the process pool's futures do), so a loaded batch must not hold its
+        rows, or memory would grow with the corpus."""
+        self.tables = {t: v.schema.empty_table() for t, v in self.tables.items()}
+
     @property
     def reports(self) -> int:
         return self.tables["reports"].num_rows if "reports" in self.tables else 0
