@@ -69,17 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def task_runner(kind: str, workers: int, dask_address: str | None) -> Any:
-    if kind == "thread":
-        from prefect.task_runners import ThreadPoolTaskRunner
-        return ThreadPoolTaskRunner(max_workers=workers)
-    if kind == "process":
-        from prefect.task_runners import ProcessPoolTaskRunner
-        return ProcessPoolTaskRunner(max_workers=workers)
-    from prefect_dask import DaskTaskRunner
-    if dask_address:
-        return DaskTaskRunner(address=dask_address)
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
-                                          "processes": True, "dashboard_address": None})
+    from flows.runners import task_runner as build
+    return build(kind, workers, dask_address)
 
 
 def _fetch_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -117,6 +108,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     apply_prefect_env()
     from flows.api_server import start_if_needed
     server = start_if_needed()  # boots while the imports below run
+    if args.task_runner == "process":
+        from flows.runners import start_forkserver
+        start_forkserver()  # warms the workers' imports and tables meanwhile, too
     import flows.ingest as ingest_mod
     from flows.ingest import ingest
     from flows.progress import Progress

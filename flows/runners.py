@@ -1,0 +1,90 @@
+"""Task runners for `--task-runner thread|process|dask`.
+
+The process runner is Prefect's ProcessPoolTaskRunner with one change: its workers are forked
+from a forkserver that has already imported Prefect's task engine and our stages and loaded the
+catalog, instead of being spawned as fresh interpreters. A spawned worker spends about 5 s of CPU
+importing Prefect and building the same tables before its first document; here that happens
+once, in a process started at the top of `govinfo run` while Prefect's API server boots, and
+every worker starts warm (sharing those pages copy-on-write). Where forkserver does not exist
+(Windows), the stock runner is used.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from typing import Any
+
+# what the forkserver imports before forking workers: the modules a task needs, and the module
+# whose import warms the per-process tables (catalog, OpenCC, division names)
+PRELOAD = ["flows.worker_warmup"]
+
+
+def forkserver_available() -> bool:
+    return sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def start_forkserver() -> bool:
+    """Start the preloaded forkserver now, so that its imports overlap other start-up work."""
+    if not forkserver_available():
+        return False
+    from multiprocessing import forkserver
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+    return True
+
+
+class _ForkserverContexts:
+    """Stands in for the `multiprocessing` module inside prefect.task_runners while the runner
+    starts: Prefect asks for the 'spawn' context and gets the preloaded forkserver one."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def get_context(self, method: str | None = None) -> Any:
+        return self._real.get_context("forkserver")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def process_runner(workers: int) -> Any:
+    from prefect.task_runners import ProcessPoolTaskRunner
+
+    if not forkserver_available():
+        return ProcessPoolTaskRunner(max_workers=workers)
+    return _forkserver_runner_class()(max_workers=workers)
+
+
+def _forkserver_runner_class() -> type:
+    from prefect.task_runners import ProcessPoolTaskRunner
+
+    class ForkserverProcessPoolTaskRunner(ProcessPoolTaskRunner):
+        """Prefect's process pool with workers forked from the preloaded forkserver."""
+
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            import prefect.task_runners as tr
+            # only the preload list: Prefect also enters the flow's runner inside each worker,
+            # where starting a server would be waste (the pool forks nothing until a submit)
+            multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+            real = tr.multiprocessing
+            tr.multiprocessing = _ForkserverContexts(real)  # type: ignore[assignment]
+            try:
+                return super().__enter__()
+            finally:
+                tr.multiprocessing = real
+
+    return ForkserverProcessPoolTaskRunner
+
+
+def task_runner(kind: str, workers: int, dask_address: str | None) -> Any:
+    if kind == "thread":
+        from prefect.task_runners import ThreadPoolTaskRunner
+        return ThreadPoolTaskRunner(max_workers=workers)
+    if kind == "process":
+        return process_runner(workers)
+    from prefect_dask import DaskTaskRunner
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
+                                          "processes": True, "dashboard_address": None})
