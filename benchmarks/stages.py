@@ -35,8 +35,10 @@ def _canonical(it: WorkItem) -> dict[str, Any]:
     r = it.result
     rep = {k: (str(v) if v is not None else None) for k, v in r.report.items()
            if k not in ("extractor_version", "source_uri")}
-    return {"uri": Path(it.source_uri).name, "report": rep, "metrics": r.metrics,
-            "observations": r.observations, "checks": r.checks, "text": r.text}
+    def rows(xs: list[dict[str, Any]]) -> list[dict[str, Any]]:  # report_id is in `report`
+        return [{k: v for k, v in x.items() if k != "report_id"} for x in xs]
+    return {"uri": Path(it.source_uri).name, "report": rep, "metrics": rows(r.metrics),
+            "observations": rows(r.observations), "checks": r.checks, "text": r.text}
 
 
 def run(paths: list[Path], batch: int) -> tuple[dict[str, float], list[WorkItem]]:

@@ -457,7 +457,8 @@ def summarize(args: argparse.Namespace, runs: dict[str, list[Measure]],
         "targets": {
             "rate_4n>=400/s": pipe["rate_4n"] >= TARGET_RATE,
             "marginal<=10x_floor": ratio is not None and ratio <= TARGET_RATIO,
-            "fixed<=10s": max(pipe["fixed_s"], med["empty"]) <= TARGET_FIXED,
+            "fixed<=10s": pipe["fixed_s"] <= TARGET_FIXED,
+            "empty_run<=10s": med["empty"] <= TARGET_FIXED,
         },
         "raw_walls": {k: [round(m.wall, 3) for m in v] for k, v in runs.items()},
     }
@@ -483,9 +484,9 @@ def print_table(r: dict[str, Any]) -> None:
         ("marginal ratio, CPU", f"{r['ratio_marginal_cpu']:.1f}x"
          if r["ratio_marginal_cpu"] else "n/a", "1x", f"<= {TARGET_RATIO:.0f}x", ""),
         ("fixed start-up tN - N*marginal (s)", f"{p['fixed_s']:.1f}", f"{f['fixed_s']:.2f}",
-         f"<= {TARGET_FIXED:.0f}", ""),
-        ("govinfo run on an empty folder (s)", f"{p['empty_run_s']:.1f}", "",
          f"<= {TARGET_FIXED:.0f}", ok[r["targets"]["fixed<=10s"]]),
+        ("govinfo run on an empty folder (s)", f"{p['empty_run_s']:.1f}", "",
+         f"<= {TARGET_FIXED:.0f}", ok[r["targets"]["empty_run<=10s"]]),
         ("peak RSS, largest process (MB)", f"{p['max_rss_mb']:.0f}", f"{f['max_rss_mb']:.0f}",
          "", ""),
         ("peak RSS, whole tree (MB)", f"{p['peak_tree_rss_mb']:.0f}"

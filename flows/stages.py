@@ -157,13 +157,14 @@ def extract_metrics(items: list[WorkItem]) -> list[WorkItem]:
         assert it.doc is not None and it.ident is not None
         ex = extract(it.doc, it.ident.report_year)
         checks = run_checks(ex, it.ident.template)
+        rid = it.sha256
         metrics = [{
-            "indicator_code": m.indicator_code, "breakdown": m.breakdown, "period": m.period,
+            "report_id": rid, "indicator_code": m.indicator_code, "breakdown": m.breakdown, "period": m.period,
             "value": m.value, "unit": m.unit, "qualifier": m.qualifier, "method": m.method,
             "evidence": m.evidence, "span_start": m.span_start, "span_end": m.span_end,
         } for m in ex.metrics.values()]
         observations = [{
-            "obs_no": i, "label": o.label[:300], "column_label": o.column_label or None,
+            "report_id": rid, "obs_no": i, "label": o.label[:300], "column_label": o.column_label or None,
             "value": o.value, "unit": o.unit, "qualifier": o.qualifier, "method": o.method,
             "indicator_code": o.indicator_code, "breakdown": o.breakdown, "period": o.period,
             "span_start": o.span_start, "span_end": o.span_end,

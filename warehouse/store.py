@@ -71,9 +71,7 @@ def _now() -> datetime:
 
 
 def _arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
-    schema = _SCHEMAS[table]
-    cols = {f.name: [r.get(f.name) for r in rows] for f in schema}
-    return pa.table(cols, schema=schema)
+    return pa.Table.from_pylist(rows, schema=_SCHEMAS[table])  # missing keys become nulls
 
 
 def connect(path: str | Path, read_only: bool = False, retries: float = 0.0
@@ -203,9 +201,11 @@ def to_batch(results: list[ReportResult], quarantined: list[Quarantined]) -> Bat
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in _SCHEMAS}
     for rid, r in by_id.items():
         rows["reports"].append(r.report)
-        rows["metrics"].extend(dict(m, report_id=rid) for m in r.metrics)
-        rows["observations"].extend(dict(o, report_id=rid) for o in r.observations)
-        rows["checks"].extend(dict(c, report_id=rid) for c in r.checks)
+        for table, part in (("metrics", r.metrics), ("observations", r.observations),
+                            ("checks", r.checks)):
+            # rows made with their report_id (flows.stages does) are taken as they are
+            rows[table].extend(x if x.get("report_id") == rid else dict(x, report_id=rid)
+                               for x in part)
         rows["documents"].append({"report_id": rid, "text": r.text})
     failed = sum(1 for r in by_id.values() for c in r.checks if c.get("status") == "fail")
     return Batch({t: _arrow(t, data) for t, data in rows.items() if data}, links,
