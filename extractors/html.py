@@ -436,8 +436,8 @@ def _heading_rescue(body: _N) -> list[Block]:
     return found
 
 
-def _text_of(n: _N) -> str:
-    """All the text of a subtree, in document order."""
+def _text_of(n: _N, breaks: frozenset[str] | set[str] = frozenset()) -> str:
+    """All the text of a subtree, in document order; a line break before each `breaks` tag."""
     parts: list[str] = []
     stack: list[_N | str] = [n]
     while stack:
@@ -445,6 +445,8 @@ def _text_of(n: _N) -> str:
         if x.__class__ is str:
             parts.append(x)  # type: ignore[arg-type]
         else:
+            if x.tag in breaks:  # type: ignore[union-attr]
+                parts.append("\n")
             stack.extend(reversed(x.children))  # type: ignore[union-attr]
     return "".join(parts)
 
@@ -525,18 +527,8 @@ def _span(cell: _N, name: str, cap: int) -> int:
 
 def _cell_text(cell: _N) -> str:
     """Text of a table cell: its paragraphs and <br> lines joined (no space between Chinese)."""
-    parts: list[str] = []
-    stack: list[_N | str] = [cell]
-    while stack:
-        n = stack.pop()
-        if n.__class__ is str:
-            parts.append(n)  # type: ignore[arg-type]
-        else:
-            if n.tag in _CELL_BREAKS:  # type: ignore[union-attr]
-                parts.append("\n")
-            stack.extend(reversed(n.children))  # type: ignore[union-attr]
     # smart_join skips empty pieces, and an empty line stays empty
-    return smart_join([clean_inline(x) for x in "".join(parts).split("\n") if x])
+    return smart_join([clean_inline(x) for x in _text_of(cell, _CELL_BREAKS).split("\n") if x])
 
 
 def _is_data_table(table: _N) -> bool:
