@@ -1,11 +1,11 @@
 """The `ingest` Prefect flow behind `govinfo run`.
 
-discover -> fetch (URLs) -> read bytes -> decode -> normalize -> identify -> extract -> load.
-Every task works on a batch of documents, because a Prefect task run costs milliseconds and its
-API lags behind thousands of small runs. The CPU stages of different batches run in parallel on
-the chosen task runner; loading is done by the flow alone, one transaction per batch, so parallel
-workers never contend for the DuckDB file. Import `flows.settings` and apply it before this
-module (the CLI does).
+discover -> fetch (URLs) -> fingerprint -> extract-batch (read, decode, normalize, identify,
+extract, check) -> load. A task works on a batch of documents, because a Prefect task run has a
+fixed cost (and the process runner's more). Batches run in parallel on the chosen task runner
+and send back Arrow rows only; loading is done by the flow alone, one transaction per batch,
+so parallel workers never contend for the DuckDB file. Import `flows.settings` and apply it
+before this module (the CLI does).
 """
 from __future__ import annotations
 
@@ -85,6 +85,20 @@ def batch_size_for(n_items: int, in_flight: int) -> int:
     return max(MIN_BATCH, min(MAX_BATCH, -(-n_items // (2 * max(1, in_flight)))))
 
 
+def _outcome(future: Any, todo: list[WorkItem]) -> store.Batch:
+    """The batch's rows, or, when its task itself failed (a worker process killed by a native
+    crash, a lost Dask worker), every input of the batch quarantined with that reason: one bad
+    file never stops the run, and no input goes unaccounted for."""
+    if future is None:
+        return store.to_batch([], [])
+    try:
+        return future.result()
+    except Exception as e:
+        reason = f"the worker running this batch failed: {type(e).__name__}: {e}"[:500]
+        return store.to_batch([], [Quarantined(i.source_uri, i.sha256, i.error or reason)
+                                   for i in todo])
+
+
 def _chunks(items: list[WorkItem], n: int) -> Iterator[list[WorkItem]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
@@ -137,7 +151,7 @@ def ingest(sources: list[str], manifest: str | None = None,
             summary.quarantine_reasons += [(q.source_uri, q.reason) for q in bad]
         version = stages.extractor_version()
         batches = _chunks(items, batch_size or batch_size_for(len(items), in_flight))
-        chains: deque[tuple[Any, dict[str, str], int]] = deque()
+        chains: deque[tuple[Any, list[WorkItem], dict[str, str], int]] = deque()
 
         def launch_next() -> None:
             """Fingerprint the next batch, skip bytes already loaded, and queue the rest."""
@@ -149,7 +163,7 @@ def ingest(sources: list[str], manifest: str | None = None,
             todo = [i for i in batch if i.error is not None or i.sha256 not in known]
             seen = {i.source_uri: i.sha256 for i in batch
                     if i.error is None and i.sha256 in known}
-            chains.append((extract_task.submit(todo) if todo else None, seen, len(batch)))
+            chains.append((extract_task.submit(todo) if todo else None, todo, seen, len(batch)))
 
         # at most `in_flight` batches are queued and not yet loaded: memory is bounded by the
         # batch size, not by the corpus
@@ -157,8 +171,8 @@ def ingest(sources: list[str], manifest: str | None = None,
             launch_next()
         done = 0
         while chains:
-            f, seen, n = chains.popleft()
-            out: store.Batch = f.result() if f is not None else store.to_batch([], [])
+            f, todo, seen, n = chains.popleft()
+            out = _outcome(f, todo)
             launch_next()
             summary.metrics += load_task(con, out, run_id, seen)
             summary.loaded += out.reports

@@ -304,3 +304,33 @@ def test_a_batch_leaves_nothing_behind_in_the_flow(tmp_path):
         assert con.execute("select count(*) from metrics").fetchone()[0] > 100
     finally:
         con.close()
+
+
+def test_a_failed_batch_task_quarantines_its_inputs_and_the_run_goes_on(tmp_path, monkeypatch):
+    """A batch's task can fail as a whole (a worker killed by a crash in a native reader, a
+    lost Dask worker): its inputs end in quarantine with the reason, the other batches load."""
+    import flows.ingest as ing
+    from flows import stages
+
+    def flaky(items):
+        if any(Path(i.source_uri).name.startswith("001") for i in items):
+            raise RuntimeError("worker lost")
+        return stages.run_batch(items)
+
+    monkeypatch.setattr(ing, "extract_task", ing._task("extract-batch", flaky))
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in seed_paths():
+        (src / p.name).write_bytes(p.read_bytes())
+    wh = tmp_path / "w.duckdb"
+    assert main(["run", str(src), "--warehouse", str(wh), "--lake", str(tmp_path / "lake"),
+                 "--batch-size", "1"]) == 0
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        loaded = {Path(r[0]).name[:3] for r in con.execute(
+            "select source_uri from reports").fetchall()}
+        bad = con.execute("select source_uri, reason from quarantine").fetchall()
+    finally:
+        con.close()
+    assert loaded == {p.name[:3] for p in seed_paths()} - {"001"}
+    assert [(Path(u).name[:3], "RuntimeError: worker lost" in r) for u, r in bad] == [("001", True)]
