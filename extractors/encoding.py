@@ -16,6 +16,8 @@ from importlib.resources import files
 import chardet
 import numpy as np
 
+from extractors.textutil import cjk_code_points, code_points, from_code_points
+
 # Codec used to decode, and the name recorded in `reports.encoding`.
 _CANDIDATES: list[tuple[str, str]] = [
     ("utf-8", "utf-8"),
@@ -56,14 +58,6 @@ def _common_table() -> np.ndarray:
     return table
 
 
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-def cjk_only(text: str) -> str:
-    """The characters of `text` in U+4E00..U+9FFF, in order (one vectorised pass)."""
-    cps = _code_points(text)
-    return cps[(cps >= 0x4E00) & (cps <= 0x9FFF)].tobytes().decode("utf-32-le")
 
 
 @lru_cache(maxsize=1)
@@ -78,11 +72,11 @@ def chinese_score(text: str, sample: int = 20000) -> float:
 
     Real prose scores 0.4-0.7; text decoded with the wrong codec scores well under 0.2.
     """
-    cjk = cjk_only(text[:sample])
+    cjk = from_code_points(cjk_code_points(text[:sample]))
     if not cjk:
         return 0.0
     folded = _t2s().convert(cjk)
-    return int(np.count_nonzero(_common_table()[_code_points(folded)])) / len(folded)
+    return int(np.count_nonzero(_common_table()[code_points(folded)])) / len(folded)
 
 
 def _strict(data: bytes, codec: str) -> str | None:

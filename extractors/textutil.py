@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 _CJK_RANGES = (
     ("\u3000", "\u303f"),  # CJK punctuation
     ("\u3400", "\u4dbf"),
@@ -98,3 +100,18 @@ def normalize_grid(rows: list[list[str]]) -> list[list[str]]:
         width -= 1
         rows = [r[:width] for r in rows]
     return rows
+
+
+def code_points(text: str) -> np.ndarray:
+    """The code points of `text` as an array: per-character work done in one vectorised pass."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def from_code_points(cps: np.ndarray) -> str:
+    return cps.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def cjk_code_points(text: str) -> np.ndarray:
+    """The code points of `text` in U+4E00..U+9FFF, in order."""
+    cps = code_points(text)
+    return cps[(cps >= 0x4E00) & (cps <= 0x9FFF)]

@@ -14,6 +14,8 @@ from importlib.resources import files
 
 import numpy as np
 
+from extractors.textutil import cjk_code_points, code_points, from_code_points
+
 _FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)}
 _FULLWIDTH.update({chr(0xFF21 + i): chr(0x41 + i) for i in range(26)})
 _FULLWIDTH.update({chr(0xFF41 + i): chr(0x61 + i) for i in range(26)})
@@ -84,10 +86,10 @@ def halfwidth(text: str) -> str:
     if len(text) < _VECTOR_MIN:
         return text.translate(_TABLE)
     # str.translate looks every character up in a dict; a code-point table does it in one pass
-    cps = _halfwidth_table()[_code_points(text)]
+    cps = _halfwidth_table()[code_points(text)]
     if _DROPPED in cps:
         cps = cps[cps != _DROPPED]
-    return _from_code_points(cps)
+    return from_code_points(cps)
 
 
 def tidy_whitespace(text: str) -> str:
@@ -173,23 +175,14 @@ def detect_script(text: str, sample: int = 50000) -> str:
 
 def _differ(a: str, b: str) -> int:
     """Positions (up to the shorter length, as zip pairs them) where a and b differ."""
-    ca, cb = _code_points(a), _code_points(b)
+    ca, cb = code_points(a), code_points(b)
     n = min(len(ca), len(cb))
     return int(np.count_nonzero(ca[:n] != cb[:n]))
 
 
 def _unique_cjk(text: str) -> str:
     """The distinct characters of `text` in U+4E00..U+9FFF, sorted (one vectorised pass)."""
-    cps = _code_points(text)
-    return _from_code_points(np.unique(cps[(cps >= 0x4E00) & (cps <= 0x9FFF)]))
-
-
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-def _from_code_points(cps: np.ndarray) -> str:
-    return cps.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+    return from_code_points(np.unique(cjk_code_points(text)))
 
 
 @lru_cache(maxsize=1)
