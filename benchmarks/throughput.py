@@ -714,7 +714,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1000, help="documents in the small run (big = 4N)")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--runner", choices=["thread", "process", "dask"], default="thread")
+    ap.add_argument("--runner", choices=["auto", "thread", "process", "dask"], default="auto")
     ap.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1))
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--json", help="write the figures here as JSON")

@@ -32,7 +32,10 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--manifest", help="a file listing sources (lines, or CSV with a source column)")
     p.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1),
                    help="parallel workers for the CPU stages")
-    p.add_argument("--task-runner", choices=["thread", "process", "dask"], default="thread")
+    p.add_argument("--task-runner", choices=["auto", "thread", "process", "dask"],
+                   default="auto",
+                   help="auto (default): process when --workers > 1 and there are at least "
+                        "250 inputs, else thread")
     p.add_argument("--dask-address", help="join an existing Dask cluster (tcp://host:8786)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="documents per task (default: from the number of inputs and "
@@ -108,6 +111,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     apply_prefect_env()
     from flows.api_server import start_if_needed
     server = start_if_needed()  # boots while the imports below run
+    from flows.runners import choose_kind
+    args.task_runner = choose_kind(args.task_runner, args.workers, sources, args.manifest)
     if args.task_runner == "process":
         from flows.runners import start_forkserver
         start_forkserver()  # warms the workers' imports and tables meanwhile, too
@@ -242,13 +247,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if _bad_run_args(args, "serve"):
         return EXIT_PIPELINE
     apply_prefect_env()
+    from flows.runners import choose_kind
     from flows.serve import serve
     sources = args.sources or ([] if args.manifest else [str(SAMPLES)])
     return serve(cron=args.cron, name=args.name, port=args.port, parameters={
         "sources": sources, "manifest": args.manifest, "warehouse": args.warehouse,
         "lake": args.lake, "raw_dir": args.raw_dir,
         "batch_size": args.batch_size, "fetch_options": _fetch_options(args)},
-        runner=(args.task_runner, args.workers, args.dask_address))
+        # `auto` is settled once, from what the sources hold when serving starts
+        runner=(choose_kind(args.task_runner, args.workers, sources, args.manifest),
+                args.workers, args.dask_address))
 
 
 def main(argv: list[str] | None = None) -> int:

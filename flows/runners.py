@@ -77,6 +77,23 @@ def _forkserver_runner_class() -> type:
     return ForkserverProcessPoolTaskRunner
 
 
+# below this many inputs a run is over before a process pool pays for its start (measured on 2
+# cores: thread and process tie at about 200 documents, process is 1.5x faster at 4,000)
+AUTO_PROCESS_MIN_INPUTS = 250
+
+
+def choose_kind(kind: str, workers: int, sources: list[str], manifest: str | None) -> str:
+    """`auto`: the process pool when there are cores to use and enough inputs to use them,
+    threads otherwise. Threads share one interpreter lock, so the CPU stages of a large run
+    use about one core under them whatever `--workers` says."""
+    if kind != "auto":
+        return kind
+    if workers < 2:
+        return "thread"
+    from flows.sources import has_at_least
+    return "process" if has_at_least(sources, manifest, AUTO_PROCESS_MIN_INPUTS) else "thread"
+
+
 def task_runner(kind: str, workers: int, dask_address: str | None) -> Any:
     if kind == "thread":
         from prefect.task_runners import ThreadPoolTaskRunner

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["Source", "SourceKind", "discover", "read_manifest"]
+__all__ = ["Source", "SourceKind", "discover", "has_at_least", "read_manifest"]
 
 SourceKind = Literal["file", "url", "rejected"]
 _GLOB_CHARS = frozenset("*?[")
@@ -54,6 +54,52 @@ def discover(sources: list[str], manifest: str | None = None) -> list[Source]:
     if manifest is not None:
         found.extend(read_manifest(manifest))
     return _dedupe(found)
+
+
+def has_at_least(sources: list[str], manifest: str | None, n: int) -> bool:
+    """Whether the sources stand for at least `n` inputs, counted cheaply and only up to `n`.
+
+    Used before the run starts (to choose a task runner), when a full `discover` would walk
+    a large tree twice. Folders and globs are walked lazily; a URL or a manifest line counts
+    as one input; nothing is read, fetched or rejected here.
+    """
+    seen = 0
+    for entry in sources:
+        seen += _count_up_to(entry, n - seen)
+        if seen >= n:
+            return True
+    if manifest is not None:
+        text, _ = _read_text(Path(manifest).expanduser())
+        for _ in _manifest_entries(text or ""):
+            seen += 1
+            if seen >= n:
+                return True
+    return seen >= n
+
+
+def _count_up_to(entry: str, limit: int) -> int:
+    try:
+        if _scheme(entry) in ("http", "https"):
+            return 1
+        path = Path(os.path.expanduser(entry))
+        if path.is_dir():
+            count = 0
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                count += sum(1 for name in names if not name.startswith("."))
+                if count >= limit:
+                    break
+            return count
+        if path.exists() or not _GLOB_CHARS & set(entry):
+            return 1
+        count = 0
+        for _ in glob.iglob(os.path.expanduser(entry), recursive=True):
+            count += 1
+            if count >= limit:
+                break
+        return count
+    except (OSError, ValueError):
+        return 1
 
 
 def read_manifest(manifest: str | os.PathLike[str]) -> list[Source]:

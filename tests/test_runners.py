@@ -88,3 +88,50 @@ def test_runner_metrics_equal_thread(runs: dict[str, dict[str, Any]], kind: str)
     assert not only_thread and not only_other, (
         f"{kind} differs from thread: missing {only_thread[:5]}, extra {only_other[:5]}")
     assert len(other) == len(thread)
+
+
+def test_auto_chooses_by_cores_and_inputs(tmp_path: Path) -> None:
+    """`--task-runner auto` (the default): a process pool only when there are cores to use
+    and inputs enough to pay for its start; explicit choices are left alone."""
+    from flows.runners import AUTO_PROCESS_MIN_INPUTS as N, choose_kind
+
+    few, many = tmp_path / "few", tmp_path / "many"
+    few.mkdir()
+    (many / "sub").mkdir(parents=True)
+    for i in range(3):
+        (few / f"{i}.txt").write_text("x")
+    for i in range(N - 1):  # one short, in a subfolder too
+        (many / ("sub" if i % 2 else "") / f"{i}.txt").write_text("x")
+    (many / ".hidden.txt").write_text("x")  # hidden files are not inputs
+    assert choose_kind("auto", 2, [str(few)], None) == "thread"
+    assert choose_kind("auto", 2, [str(many)], None) == "thread"
+    assert choose_kind("auto", 2, [str(many), str(few)], None) == "process"
+    assert choose_kind("auto", 2, [str(many / "**" / "*.txt"), "https://example.org/a"],
+                       None) == "process"
+    assert choose_kind("auto", 1, [str(many), str(few)], None) == "thread"
+    for kind in ("thread", "process", "dask"):
+        assert choose_kind(kind, 2, [str(few)], None) == kind
+    manifest = tmp_path / "list.csv"
+    manifest.write_text("source,year\n" + "".join(f"https://example.org/{i},2020\n"
+                                                  for i in range(N)), encoding="utf-8")
+    assert choose_kind("auto", 2, [], str(manifest)) == "process"
+    assert choose_kind("auto", 2, [], str(tmp_path / "missing.csv")) == "thread"
+
+
+def test_default_runner_of_a_small_run_is_thread(tmp_path: Path) -> None:
+    """A run of a few files with no --task-runner starts no process pool."""
+    built: list[str] = []
+    real = cli.task_runner
+
+    def spy(kind: str, workers: int, dask_address: str | None) -> Any:
+        built.append(kind)
+        return real(kind, workers, dask_address)
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copyfile(seed_paths()[0], src / seed_paths()[0].name)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "task_runner", spy)
+        assert cli.main(["run", str(src), "--warehouse", str(tmp_path / "w.duckdb"),
+                         "--lake", str(tmp_path / "lake"), "--workers", "2"]) == 0
+    assert built == ["thread"]
