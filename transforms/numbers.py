@@ -6,8 +6,8 @@ into 4川).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import cn2an
 
@@ -26,22 +26,28 @@ APPROX_PREFIX = ("约", "近", "逾", "超过", "大约", "将近", "接近", "�
 # then an optional 万/亿/千, 余/多 and the unit. Written so that it begins with its first character
 # as a class: re then skips at C speed to the places where a figure can begin, instead of trying
 # every alternative at every character of the text (the same matches, in the same order:
-# (?<![\d.].) after the first digit is (?<![\d.]) before it).
+# (?<![\d.].) after the first digit is (?<![\d.]) before it). The look-ahead for a first
+# character of a unit word lets a candidate without one (一 of 统一, 进一步) fail at once, instead
+# of after every unit word is tried for each way of reading 万/亿/千, 余/多 and the blank.
 _CN_CLASS = "[" + CN_DIGITS + "]"
+_UNIT_FIRST = "[" + "".join(sorted({re.escape(u[0]) for u in UNITS})) + "]"
 NUM_RE = re.compile(
     r"(?P<num>[\d" + CN_DIGITS + r"]"
     r"(?:(?<=\d)(?<![\d.].)(?:\d{0,2}(?:,\d{3})+(?:\.\d+)?|\d*(?:\.\d+)?)"
     r"|(?<=" + _CN_CLASS + r")" + _CN_CLASS + r"{0,11}))"
     r"(?P<mult>万|亿|千)?(?P<approx>余|多)?"
-    r"\s?(?P<unit>" + UNIT_RE + r")"
+    r"\s?(?=" + _UNIT_FIRST + r")(?P<unit>" + UNIT_RE + r")"
 )
 CELL_NUM = re.compile(r"^[+\-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[+\-]?\d+(?:\.\d+)?$")
 DASHES = {"-", "—", "——", "–", "/", "\\", "－", "/ ", "——/", "---", "--", "×", "x"}
 ZERO_WORDS = {"无", "零", "〇"}
 
 
-@dataclass(frozen=True)
-class Number:
+class Number(NamedTuple):
+    """A figure in running text. A named tuple rather than a frozen dataclass: reports hold
+    thousands of figures, and a frozen dataclass sets each field through object.__setattr__,
+    several times the cost of making a tuple."""
+
     value: float
     unit: str
     qualifier: str  # exact | approx
@@ -105,7 +111,7 @@ def find_numbers(text: str) -> list[Number]:
             if start > 0 and (text[start - 1].isalpha() and text[start - 1].isascii()):
                 continue
         else:
-            v = cn_to_number(raw)
+            v = _cn_to_number(raw)  # raw is never empty (see cn_to_number)
             if v is None:
                 continue
             # 第一次, 一是, 一个窗口: ordinals and fixed phrases are not figures
