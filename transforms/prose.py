@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from itertools import accumulate
+from functools import lru_cache
+from re import _constants as _sre, _parser as _sre_parser  # see _first_chars
 
 from transforms.catalog import Catalog, label_key
 from transforms.numbers import find_numbers
 
 _SENT_END = re.compile(r"[。!?\n]")
 _SENTENCE = re.compile(r"[^。!?\n]+")  # what lies between two _SENT_END
+_ENDS = "。!?\n"  # the characters of _SENT_END
 _CLAUSE = re.compile(r"[,:;]")
 _HEADING1 = re.compile(r"^[一二三四五六七八九十]+[、.]\s*\S.{0,40}$")
 _HEADING2 = re.compile(r"^\([一二三四五六七八九十]+\)\s*\S.{0,40}$")
@@ -56,8 +58,11 @@ class ProseValue:
     zero_statement: bool = False
 
 
-# a line whose first non-blank character can begin a heading (一、… or (一)…)
-_HEADING_START = re.compile(r"^[^\S\n]*[一二三四五六七八九十(]", re.M)
+# a line whose first non-blank character can begin a heading (一、… or (一)…). The lines after
+# the first are found by their \n, which re looks for at C speed (a ^ of re.M is tried at every
+# character); the first line is matched on its own.
+_HEADING_START = re.compile(r"^[^\S\n]*[一二三四五六七八九十(]")
+_HEADING_LINE = re.compile(r"\n[^\S\n]*[一二三四五六七八九十(]")
 _COUNTED = re.compile(r"\d[件条次人]")
 _last_headings: tuple[str, tuple[tuple[int, int, str], ...]] = ("", ())
 
@@ -72,8 +77,10 @@ def headings(text: str) -> list[tuple[int, int, str]]:
     if text == last_text and last_text:
         return list(last)
     out: list[tuple[int, int, str]] = []
-    for m in _HEADING_START.finditer(text):
-        pos = m.start()
+    starts = [m.start() + 1 for m in _HEADING_LINE.finditer(text)]
+    if _HEADING_START.match(text):
+        starts.insert(0, 0)
+    for pos in starts:
         end = text.find("\n", pos)
         s = text[pos:end if end >= 0 else len(text)].strip()
         if _HEADING1.match(s) and not _COUNTED.search(s):
@@ -94,6 +101,23 @@ def heading_context(heads: list[tuple[int, int, str]], pos: int) -> str:
         else:
             h2 = s
     return "/".join(x for x in (h1, h2) if x)
+
+
+def _heading_contexts(heads: list[tuple[int, int, str]]) -> tuple[list[int], list[str]]:
+    """The offsets of the headings and heading_context at each: the context of a position is
+    then that of the last heading at or before it, found by bisection instead of a walk over
+    the headings for every sentence."""
+    offsets: list[int] = []
+    contexts: list[str] = []
+    h1 = h2 = ""
+    for p, lvl, s in heads:
+        if lvl == 1:
+            h1, h2 = s, ""
+        else:
+            h2 = s
+        offsets.append(p)
+        contexts.append(f"{h1}/{h2}" if h1 and h2 else h1 or h2)  # as heading_context joins
+    return offsets, contexts
 
 
 _PAREN_OR_CLAUSE = re.compile(r"[(（)）,:;]")
@@ -170,22 +194,40 @@ def _split_sentences(text: str, skip: tuple[tuple[int, int], ...]) -> tuple[tupl
             pieces.append(text[prev:k])
             prev = k + 1
         pieces.append(text[prev:])
-        spans = [m.span() for m in _SENTENCE.finditer(" ".join(pieces))]
-        out = [(a, text[a:b]) for a, b in spans]
+        blanked = " ".join(pieces)
     else:
-        out = [(m.start(), m.group()) for m in _SENTENCE.finditer(text)]
-    if skip:
-        ordered = sorted(skip)
-        starts = [a for a, _ in ordered]
-        reach = list(accumulate((b for _, b in ordered), max))
-        # any(a <= pos < b for a, b in skip), by bisection
-        out = [(pos, s) for pos, s in out
-               if not ((i := bisect_right(starts, pos) - 1) >= 0 and reach[i] > pos)]
+        blanked = text
+    out: list[tuple[int, str]] = []
+    # Only the text between skipped spans (tables, often most of a report) is split: a
+    # sentence is dropped when it starts inside one, however far it runs.
+    for g0, g1 in _gaps(skip, len(text)):
+        for m in _SENTENCE.finditer(blanked, g0):
+            a = m.start()
+            if a >= g1:
+                break
+            if a == g0 and g0 and blanked[g0 - 1] not in _ENDS:
+                continue  # the rest of a sentence that starts in the span before
+            out.append((a, text[a:m.end()]))
     return tuple(out)
 
 
+def _gaps(skip: tuple[tuple[int, int], ...], n: int) -> list[tuple[int, int]]:
+    """The stretches of [0, n) outside every span [a, b) of `skip`."""
+    gaps = []
+    pos = 0
+    for a, b in sorted(skip):
+        if a >= b:
+            continue  # covers nothing
+        if a > pos:
+            gaps.append((pos, a))
+        pos = max(pos, b)
+    if pos < n:
+        gaps.append((pos, n))
+    return gaps
+
+
 def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) -> list[ProseValue]:
-    heads = headings(text)
+    offsets, contexts = _heading_contexts(headings(text))
     out: list[ProseValue] = []
     for s0, sent in _sentences(text, skip):
         if "|" in sent:
@@ -194,12 +236,16 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
         if not nums:
             continue
         bounds = _clause_bounds(sent)
-        ctx_head = heading_context(heads, s0)
-        # no cumulative cue anywhere in the sentence: none before any of its figures either
-        # (the cues have no lookaround), so each figure's period is "year" (see _period)
+        h = bisect_right(offsets, s0)
+        ctx_head = contexts[h - 1] if h else ""  # heading_context(heads, s0)
+        # cues looked for once a sentence: when the sentence has none, no part of it has one
+        # (the cue patterns do not look around). No cumulative cue: each figure's period is
+        # "year" (see _period); no 比上年…: no clause's; no %: no _PCT after any figure
         may_be_cumulative = _CUMULATIVE.search(sent) is not None
+        may_be_other_time = _OTHER_TIME.search(sent) is not None
+        may_have_percent = "%" in sent
         prev_end = 0
-        for n in nums:
+        for k, n in enumerate(nums):
             i = bisect_left(bounds, n.start)
             cl_start = max(bounds[i - 1] + 1 if i else 0, prev_end)
             j = bisect_left(bounds, n.end)
@@ -208,12 +254,13 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
             label = before.strip(" 、")
             key = label_key(label)
             part_of = label.lstrip().startswith("其中") or \
-                sent[max(0, cl_start - 3):cl_start].find("其中") >= 0
+                "其中" in sent[max(0, cl_start - 3):cl_start]
             ev_start = cl_start
             ev_end = n.end
             if key in _STOP_LABELS or len(key) < 2:
                 after = sent[n.end:cl_end]
-                nxt = next((m.start for m in nums if m.start >= n.end), None)
+                # the figures do not overlap and come in order: the next to start after this one
+                nxt = nums[k + 1].start if k + 1 < len(nums) else None
                 if nxt is not None and nxt < cl_end:
                     after = sent[n.end:nxt]
                 after = after.strip(" 、")
@@ -221,12 +268,13 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
                     label = after
                     ev_end = n.end + len(sent[n.end:cl_end].rstrip())
             pct = None
-            after40 = sent[n.end:n.end + 40]
-            pm = _PCT.match(after40)
-            if pm and "分别" not in after40:
-                pct = float(pm.group(1))
+            if may_have_percent:
+                after40 = sent[n.end:n.end + 40]
+                pm = _PCT.match(after40)
+                if pm and "分别" not in after40:
+                    pct = float(pm.group(1))
             # a figure about another year: 比上年…, or a year before the report's in its clause
-            if _OTHER_TIME.search(sent, cl_start, cl_end):
+            if may_be_other_time and _OTHER_TIME.search(sent, cl_start, cl_end):
                 other = True
             elif report_year is None or "年" not in before:
                 other = False
@@ -234,13 +282,63 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
                 other = any(2000 <= int(y) < report_year for y in _YEAR.findall(before)) \
                     and "截" not in before
             period = _period(sent[:n.start]) if may_be_cumulative else "year"
+            # positional, in field order: label, context, value, qualifier, unit_word, period,
+            # start, end, num_start, num_end, part_of, percent, other_time
             out.append(ProseValue(
-                label=label, context=f"{ctx_head}/{sent[:cl_start]}", value=n.value,
-                qualifier=n.qualifier, unit_word=n.unit, period=period,
-                start=s0 + ev_start, end=s0 + ev_end, num_start=s0 + n.num_start,
-                num_end=s0 + n.end, part_of=part_of, percent=pct, other_time=other))
+                label, f"{ctx_head}/{sent[:cl_start]}", n.value, n.qualifier, n.unit, period,
+                s0 + ev_start, s0 + ev_end, s0 + n.num_start, s0 + n.end, part_of, pct, other))
             prev_end = n.end
     return out
+
+
+@lru_cache(maxsize=16)
+def _first_chars(patterns: tuple[re.Pattern, ...]) -> re.Pattern | None:
+    """A class of the characters a match of any of `patterns` must begin with, or None when that
+    cannot be told for one of them.
+
+    Why: zero_statements looks for every rule in every sentence, and re scans a sentence once
+    for each rule; a sentence without any of the characters the rules begin with (未 没 无 均
+    today) cannot match any, and one scan for them passes over most sentences."""
+    chars: set[str] = set()
+    for rx in patterns:
+        try:
+            tree = _sre_parser.parse(rx.pattern, rx.flags)
+            first = None if tree.state.flags & re.IGNORECASE else _starts(list(tree))
+        except Exception:  # a private module: anything unexpected means "cannot tell"
+            first = None
+        if not first:
+            return None
+        chars |= first
+    if not chars:
+        return None  # no rules
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+
+
+def _starts(items: list) -> set[str] | None:
+    """The characters a match of a parsed pattern (re's parse tree) must begin with: read from
+    a first item that is a literal, a class of literals, a group or alternatives of such; None
+    for anything else (repeats, anchors, look-arounds… which may not take a character)."""
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _sre.LITERAL:
+        return {chr(av)}
+    if op is _sre.IN:
+        if all(o is _sre.LITERAL for o, _ in av):
+            return {chr(a) for _, a in av}
+        return None
+    if op is _sre.SUBPATTERN:
+        _group, add_flags, _del_flags, sub = av
+        return None if add_flags & re.IGNORECASE else _starts(list(sub))
+    if op is _sre.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            first = _starts(list(alt))
+            if first is None:
+                return None
+            out |= first
+        return out
+    return None
 
 
 def zero_statements(cat: Catalog, text: str, skip: list[tuple[int, int]]) -> list[tuple[str, ProseValue]]:
@@ -248,8 +346,9 @@ def zero_statements(cat: Catalog, text: str, skip: list[tuple[int, int]]) -> lis
     heads = headings(text)
     out: list[tuple[str, ProseValue]] = []
     rules = cat.zero_statements
+    may_match = _first_chars(tuple(rx for _, rx in rules))
     for s0, sent in _sentences(text, skip):
-        if "|" in sent:
+        if "|" in sent or (may_match is not None and not may_match.search(sent)):
             continue
         for code, rx in rules:
             m = rx.search(sent)
