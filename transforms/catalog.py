@@ -161,6 +161,8 @@ class Catalog:
 
     def __init__(self) -> None:
         self.indicators = {r["code"]: r for r in _rows("indicators.csv")}
+        # code -> canonical unit, read once: every metric of every report asks for its unit
+        self.units = {code: r["unit"] for code, r in self.indicators.items()}
         self.aliases: list[Alias] = []
         for r in _rows("aliases.csv"):
             text = r["alias"].strip()
@@ -186,7 +188,7 @@ class Catalog:
         self.table3_breakdowns = [r["breakdown"] or "" for r in rows]
 
     def unit(self, code: str) -> str:
-        return self.indicators[code]["unit"]
+        return self.units[code]
 
     def catalog_rows(self) -> list[dict]:
         by_code: dict[str, list[str]] = {}

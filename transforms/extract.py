@@ -123,25 +123,42 @@ def _evidence(text: str, start: int, end: int) -> tuple[str, int, int]:
     return text[start:end], start, end
 
 
-def _table_obs(cat: Catalog, tv: TableValue) -> Observation:
-    m = None if tv.code else cat.match(tv.label, tv.column, tv.context, tv.unit_word)
-    code = tv.code or (m.code if m else None)
-    breakdown = tv.breakdown
-    if m and m.breakdown:
-        breakdown = m.breakdown
-    ev_start = tv.label_cell.start if tv.label_cell and tv.label_cell.start < tv.cell.start \
-        else tv.cell.start
-    if tv.cell.end - ev_start > EVIDENCE_MAX * 2:
-        ev_start = tv.cell.start
-    # positional, in field order (label, column_label, value, unit, qualifier, method,
-    # indicator_code, breakdown, period, span_start, span_end, evidence_start, evidence_end,
-    # part_of, percent, table_no, row_label): a call by keywords costs about three times as
-    # much, and this runs for every table cell
-    cell = tv.cell
-    return Observation(
-        "/".join(tv.label_path) or tv.label, tv.column, tv.value, tv.unit_word, tv.qualifier,
-        "table", code, breakdown if code else tv.breakdown, tv.period,
-        cell.start, cell.end, ev_start, cell.end, False, None, tv.table_no, tv.label)
+def _table_observations(cat: Catalog, table_values: list[TableValue]) -> list[Observation]:
+    """One observation per table value, mapped by the catalog unless a layout named its code.
+
+    One loop for all the values of a report rather than a call per value: this runs for every
+    table cell, and the lookups it needs (the catalog's `match`, the limits) are taken once.
+    """
+    match = cat.match
+    obs = Observation
+    long_ev = EVIDENCE_MAX * 2
+    out: list[Observation] = []
+    append = out.append
+    for tv in table_values:
+        code = tv.code
+        breakdown = tv.breakdown
+        if not code:
+            code = None
+            m = match(tv.label, tv.column, tv.context, tv.unit_word)
+            if m:
+                code = m.code
+                if m.breakdown:
+                    breakdown = m.breakdown
+        cell = tv.cell
+        start, end = cell.start, cell.end
+        lc = tv.label_cell
+        ev_start = lc.start if lc and lc.start < start else start
+        if end - ev_start > long_ev:
+            ev_start = start
+        # positional, in field order (label, column_label, value, unit, qualifier, method,
+        # indicator_code, breakdown, period, span_start, span_end, evidence_start,
+        # evidence_end, part_of, percent, table_no, row_label): a call by keywords costs
+        # about three times as much
+        append(obs(
+            "/".join(tv.label_path) or tv.label, tv.column, tv.value, tv.unit_word,
+            tv.qualifier, "table", code, breakdown if code else tv.breakdown, tv.period,
+            start, end, ev_start, end, False, None, tv.table_no, tv.label))
+    return out
 
 
 def _prose_obs(cat: Catalog, pv: ProseValue, code_hint: str | None = None) -> Observation:
@@ -151,7 +168,7 @@ def _prose_obs(cat: Catalog, pv: ProseValue, code_hint: str | None = None) -> Ob
         m = cat.match(pv.label, "", pv.context, pv.unit_word)
         if m:
             code, breakdown = m.code, m.breakdown or ""
-    # positional, in field order (see _table_obs)
+    # positional, in field order (see _table_observations)
     return Observation(
         pv.label, "", pv.value, pv.unit_word, pv.qualifier, "prose", code, breakdown,
         pv.period, pv.num_start, pv.num_end, pv.start, pv.end, pv.part_of, pv.percent)
@@ -179,23 +196,17 @@ def extract(doc: Document, report_year: int | None) -> Extraction:
     ex.tables_found = len(doc.grids) + len(streams)
     stream_ranges = [(c[0].start, c[-1].end) for c in streams if c]
     table_ranges = grid_ranges + stream_ranges
-    for tv in table_values:
-        ex.observations.append(_table_obs(cat, tv))
+    ex.observations = _table_observations(cat, table_values)
 
     prose = read_prose(text, table_ranges, report_year)
-    for pv in prose:
-        ex.observations.append(_prose_obs(cat, pv))
-    zero_codes = set()
+    ex.observations += [_prose_obs(cat, pv) for pv in prose]
     for code, pv in zero_statements(cat, text, table_ranges):
-        zero_codes.add(code)
         ex.observations.append(_prose_obs(cat, pv, code_hint=code))
 
     # numbers without a count word (codes, phones, bare figures) are kept, unmapped
     covered = [(o.span_start, o.span_end) for o in ex.observations]
-    for a, b in table_ranges:
-        covered.append((a, b))
-    in_covered = _inside_any(covered)
-    bare = [m for m in _DIGITS.finditer(text) if not in_covered(m.start())]
+    covered += table_ranges
+    bare = _bare_numbers(text, covered)
     # the skipped spans matter only up to the last bare number: a span starting after it
     # cannot hold one, and those before it do not depend on the text after them
     in_skip = _inside_any(_skip_spans(text, bare[-1].start()) if bare else [])
@@ -230,6 +241,43 @@ def _inside_any(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
     return inside
 
 
+def _bare_numbers(text: str, covered: list[tuple[int, int]]) -> list[re.Match[str]]:
+    """`[m for m in _DIGITS.finditer(text) if not _inside_any(covered)(m.start())]`, with the
+    pattern run only over the stretches of text between the covered spans.
+
+    Why: most figures of a report lie in its tables, which are covered whole, and the rest
+    mostly in observations already read; a scan of the whole text made a match object and a
+    bisection for every one of them. A match never starts inside another (its lookbehind
+    refuses a digit or a dot before it), so `finditer` yields every place the pattern
+    matches, and searching each gap from its start, without cutting the text at its end (the
+    lookahead still sees what follows), finds the same matches.
+    """
+    out: list[re.Match[str]] = []
+    search = _DIGITS.search
+    pos = 0
+    m: re.Match[str] | None = None  # the first match at or after pos, once searched for
+    for a, b in sorted(covered):
+        if a >= b:
+            continue  # an empty span covers nothing
+        while pos < a:  # the gap [pos, a)
+            if m is None or m.start() < pos:
+                m = search(text, pos)
+                if m is None:
+                    return out  # no figure after pos
+            if m.start() >= a:
+                break  # none in this gap; m may still be the first of a later one
+            out.append(m)
+            pos = m.end()
+        if b > pos:
+            pos = b
+    if m is None or m.start() < pos:
+        m = search(text, pos)
+    while m is not None:  # the text after the last covered span
+        out.append(m)
+        m = search(text, m.end())
+    return out
+
+
 class _Spans:
     """Which offsets lie inside any of many spans, answered by bisection (documents can hold
     thousands of figures, so a scan per figure would be quadratic)."""
@@ -250,40 +298,50 @@ class _Spans:
 
 
 def _resolve(cat: Catalog, text: str, ex: Extraction) -> None:
-    chosen: dict[tuple[str, str, str], Observation] = {}
+    """One metric per (code, breakdown, period): a table figure over a prose one, a whole
+    figure over a part (其中), an exact one over an approximate one, then the first.
 
+    Most keys have a single observation, so the first observation of each key is kept as it
+    comes and only keys seen again collect a list to rank (a report has about seventy keys
+    and a handful of repeats, and a list for every key cost more than ranking the repeats).
+    """
     def rank(o: Observation) -> tuple:
         return (0 if o.method == "table" else 1, 1 if o.part_of else 0,
                 1 if o.qualifier == "approx" else 0, o.span_start)
 
-    candidates: dict[tuple[str, str, str], list[Observation]] = {}
+    first: dict[tuple[str, str, str], Observation] = {}  # in order of first appearance
+    repeated: dict[tuple[str, str, str], list[Observation]] = {}
     for o in ex.observations:
-        if o.indicator_code:
-            key = (o.indicator_code, o.breakdown, o.period)
-            same = candidates.get(key)
-            if same is None:
-                candidates[key] = [o]
-            else:
-                same.append(o)
-    for key, obs in candidates.items():
-        if len(obs) > 1:
-            obs.sort(key=rank)
-        best = obs[0]
-        chosen[key] = best
-        for other in obs[1:]:
-            if other.method != best.method and abs(other.value - best.value) > 1e-9:
-                ex.conflicts.append((best, other))
-    unit_of = cat.unit
-    for key, o in chosen.items():
+        code = o.indicator_code
+        if code:
+            key = (code, o.breakdown, o.period)
+            prev = first.setdefault(key, o)
+            if prev is not o:
+                same = repeated.get(key)
+                if same is None:
+                    repeated[key] = [prev, o]
+                else:
+                    same.append(o)
+    units = cat.units
+    metrics = ex.metrics
+    for key, o in first.items():
+        if repeated:
+            obs = repeated.get(key)
+            if obs is not None:
+                obs.sort(key=rank)
+                o = obs[0]
+                for other in obs[1:]:
+                    if other.method != o.method and abs(other.value - o.value) > 1e-9:
+                        ex.conflicts.append((o, other))
         s, e = o.evidence_start, o.evidence_end
         if e - s > EVIDENCE_MAX:  # _evidence, inlined: this runs for every metric
             s = e - EVIDENCE_MAX
-        ev = text[s:e]
         # positional, in field order (indicator_code, breakdown, period, value, unit,
-        # qualifier, method, evidence, span_start, span_end): one per metric of every report
-        ex.metrics[key] = Metric(
-            key[0], key[1], key[2], _unit_value(cat, o), unit_of(key[0]), o.qualifier,
-            o.method, ev, s, e)
+        # qualifier, method, evidence, span_start, span_end): one per metric of every report;
+        # the value is `_unit_value(cat, o)`, which is the observation's own
+        metrics[key] = Metric(
+            key[0], key[1], key[2], o.value, units[key[0]], o.qualifier, o.method, text[s:e],
+            s, e)
 
 
 def _derive(cat: Catalog, ex: Extraction) -> None:
@@ -295,8 +353,14 @@ def _derive(cat: Catalog, ex: Extraction) -> None:
             key = (total, b, "year")
             if key in m:
                 continue
-            vals = [m[(p, b, "year")].value for p in parts if (p, b, "year") in m]
-            if len(vals) == len(parts):
+            # every part is needed: stop at the first one missing (most breakdowns lack them)
+            vals = []
+            for p in parts:
+                part = m.get((p, b, "year"))
+                if part is None:
+                    break
+                vals.append(part.value)
+            else:
                 m[key] = Metric(total, b, "year", float(sum(vals)), cat.unit(total), "exact",
                                 "derived", "sum of " + ", ".join(parts), None, None)
     for code in LITIGATION:

@@ -26,7 +26,7 @@ _HEADER_UNIT = re.compile(r"(?:单位[:：]?)?(万元|元|千元|亿元)")
 @dataclass
 class TableValue:
     label: str
-    label_path: list[str]
+    label_path: list[str]  # shared by the values of one row: read it, do not change it
     column: str
     context: str
     value: float
@@ -95,6 +95,23 @@ def _kind(text: str) -> str:
 
 
 def _spec(cat: Catalog, path: list[str]) -> _Column:
+    """The column a header path describes, kept per path text on the catalog.
+
+    Why: every report of a template has the same headers, and a column was worked out from
+    its role terms and unit for every table of every report. A `_Column` is never changed
+    once made, so the tables of many reports can share one.
+    """
+    cache: dict[tuple[str, ...], _Column] = cat.__dict__.setdefault("_table_specs", {})
+    key = tuple(path)
+    col = cache.get(key)
+    if col is None:
+        if len(cache) > 20000:
+            cache.clear()
+        col = cache[key] = _make_spec(cat, list(path))
+    return col
+
+
+def _make_spec(cat: Catalog, path: list[str]) -> _Column:
     col = _Column(path=path)
     keep: list[str] = []
     groups: list[str] = []
@@ -167,12 +184,14 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
              (col.match_text, col.breakdown, col.period, col.unit_word, col.multiplier,
               col.groups, col.period or "year", col.breakdown or "") for col in columns]
     for row_no, row in enumerate(rows):
-        labels = [c for c in row.labels if c.text.strip()]
-        # de-duplicate labels repeated by filled spans
+        # the non-blank labels, de-duplicated where filled spans repeat them
         uniq: list[Cell] = []
-        for c in labels:
-            if not uniq or uniq[-1].text != c.text:
+        prev = None
+        for c in row.labels:
+            t = c.text
+            if t != prev and t.strip():
                 uniq.append(c)
+                prev = t
         ctx = ""
         last = len(uniq) - 1
         for i, c in enumerate(uniq):
@@ -195,9 +214,10 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
                     unit_word = t
         seen: set[tuple[str, str | None, str | None, float]] = set()
         # per row, not per cell: the label, its path and the context without the column group
+        # (one label path list for the values of the row: it is only read)
         label = leaf.text if leaf else ""
         path = [c.text for c in uniq]
-        row_ctx = "/".join(x for x in (context, ctx) if x)
+        row_ctx = f"{context}/{ctx}" if context and ctx else (context or ctx)
         for spec, cell in zip(specs, values):
             if spec is None:
                 continue
@@ -216,7 +236,7 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
             # qualifier, unit_word, period, breakdown, cell, label_cell, row_no, table_no):
             # a call by keywords costs about three times as much, once per table cell
             out.append(TableValue(
-                label, list(path), match_text,
+                label, path, match_text,
                 f"{row_ctx}/{groups}" if row_ctx and groups else (row_ctx or groups),
                 value * mult, qual, word, period_out, breakdown_out,
                 cell, leaf, row_no, table_no))
@@ -425,7 +445,9 @@ def find_text_tables(text: str, skip: list[tuple[int, int]]) -> list[list[Cell]]
             while j < n:
                 l2, p2 = lines[j]
                 if l2.rstrip().endswith("|"):
-                    cells += [Cell(t, p2 + a, p2 + b) for t, a, b in _pipe_shape(l2)]
+                    # a loop, not a list per line: most of these lines hold a single cell
+                    for t, a, b in _pipe_shape(l2):
+                        cells.append(Cell(t, p2 + a, p2 + b))
                     j += 1
                     continue
                 s2 = l2.strip()
@@ -517,7 +539,22 @@ def _is_header_line(line: str) -> bool:
 
 
 def _header_columns(cat: Catalog, header: list[Cell], n_values: int) -> list[_Column]:
-    """Rebuild column paths from a flattened header whose spans were lost."""
+    """Rebuild column paths from a flattened header whose spans were lost.
+
+    Only the header's texts and the number of values decide the columns, and the same
+    headers come back in every report of a template, so the columns are kept per header.
+    """
+    cache: dict[tuple, list[_Column]] = cat.__dict__.setdefault("_header_cols", {})
+    key = (n_values, *[c.text for c in header])
+    cols = cache.get(key)
+    if cols is None:
+        if len(cache) > 20000:
+            cache.clear()
+        cols = cache[key] = _make_header_columns(cat, header, n_values)
+    return list(cols)
+
+
+def _make_header_columns(cat: Catalog, header: list[Cell], n_values: int) -> list[_Column]:
     items: list[tuple[Cell, list]] = []
     # cells before the row-label header (信息内容, 指标) are titles of the block, not columns
     label_at = [i for i, c in enumerate(header)
