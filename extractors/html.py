@@ -8,6 +8,7 @@ deeply nested or huge single-line pages cannot exhaust the stack.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -15,7 +16,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from extractors.base import Block, RawDocument, Table
 from extractors.encoding import decode
 from extractors.limits import MAX_TABLE_CELLS, Deadline
-from extractors.textutil import clean_inline, count_cjk, normalize_grid, smart_join, strip_controls
+from extractors.textutil import (clean_inline, count_cjk, count_cjk_each, normalize_grid,
+                                 smart_join, strip_controls)
 
 # never content: dropped while copying the DOM
 _SKIP_TAGS = frozenset({
@@ -25,6 +27,7 @@ _SKIP_TAGS = frozenset({
 })
 # page furniture: dropped unless it holds much of the page's text (then it is not furniture)
 _NOISE_TAGS = frozenset({"nav", "header", "footer", "aside", "menu"})
+_CONTAINER_TAGS = frozenset({"article", "main"})  # a report container whatever its class
 _NOISE_TOKENS = frozenset({
     "nav", "navbar", "navigation", "menu", "menubar", "submenu", "footer", "foot", "header",
     "breadcrumb", "breadcrumbs", "crumb", "crumbs", "sidebar", "copyright", "share",
@@ -58,8 +61,13 @@ _DATE_LABELS = [
     re.compile(r"(?:发布日期|发布时间|发文日期|成文日期|公开日期|发布于)\s*[:：]?\s*" + _DATE),
     re.compile(r"(?:日期|时间|发布)\s*[:：]\s*" + _DATE),
 ]
+# what a labelled date leaves in the markup: a label's end, then blanks, tags or &nbsp;, then
+# the colon or the year's first digit (发布于 is the one label not ending in 日期, 时间 or 发布)
+_LABEL_IN_MARKUP = re.compile(r"(?:日期|时间|发布于?)"
+                              r"(?:\s|<[^>]{0,2000}>|&nbsp;)*[:：\d]")
 _DATE_META = re.compile(r"pub.*date|publish|firstpublishedtime|published_time|^date$", re.I)
-_KEEP_ATTRS = ("class", "id", "style", "rowspan", "colspan", "hidden")
+# what later steps read (hidden and style only decide, while copying, whether to copy at all)
+_KEEP_ATTRS = frozenset({"class", "id", "rowspan", "colspan"})
 _SPAN_NUMBER = re.compile(r"\s*(\d+)")
 MAX_DEPTH = 3000
 _OPEN_CLOSE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)(?:\s[^<>]*?)?(/?)>")
@@ -218,11 +226,25 @@ def _meta_date(tree: LexborHTMLParser) -> str | None:
 
 
 def _text_date(html: str) -> str | None:
-    return _date_in(_TAG.sub(" ", html[:300_000]).replace("&nbsp;", " "))
+    head = html[:300_000]
+    # Most pages have no labelled date at all, and stripping their tags costs more than
+    # looking: a label stands in the markup as in the text (tags become spaces, so none can
+    # sit inside it), and tags, &nbsp; and blanks are all that can come between it and the
+    # colon or digit that must follow it.
+    if not _has_label(head) or not _LABEL_IN_MARKUP.search(head):
+        return None
+    return _date_in(_TAG.sub(" ", head).replace("&nbsp;", " "))
+
+
+def _has_label(text: str) -> bool:
+    """Whether `text` holds a part that every label of _DATE_LABELS contains."""
+    return "日期" in text or "时间" in text or "发布" in text
 
 
 def _date_in(plain: str) -> str | None:
     """The first labelled date (发布日期/发布时间 first, then 日期/时间) in a text."""
+    if not _has_label(plain):  # a plain substring search is much faster than the patterns
+        return None
     for pattern in _DATE_LABELS:
         for m in pattern.finditer(plain):
             if d := _valid_date(*m.groups()):
@@ -248,60 +270,97 @@ def _copy_tree(top: LexborNode, deadline: Deadline) -> tuple[_N, list[_N], list[
     Returns the root, the soft-noise elements, and every element in creation order (a parent
     always before its children). Text nodes become str children, and their counts are added to
     their element's here; `_measure_nodes` then adds the elements' counts up the tree.
+
+    This loop visits every node of every page, and each property read on a lexbor node
+    (`tag`, `next`, `attributes`, `text_content`) crosses into Cython and builds a Python
+    object, so each is read once per node; the attributes decide visibility straight from
+    lexbor's dict and only those read later are kept (most elements then share _NO_ATTRS);
+    an element's characters are summed in a local and stored once; its ideographs are
+    counted for the whole page in one pass at the end (`count_cjk_each`, not a regex per
+    text node); and light nodes are filled in place rather than through `_N.__init__`.
     """
     root = _N(top.tag or "body")
     soft_noise: list[_N] = []
     nodes: list[_N] = [root]
     root.content = _is_content(root)
     stack: list[tuple[LexborNode, _N]] = [(top, root)]
-    count = 0
+    countdown = 5000  # nodes until the next deadline check
+    new = object.__new__
+    skip, keep, noise_tags, noise_tokens = _SKIP_TAGS, _KEEP_ATTRS, _NOISE_TAGS, _NOISE_TOKENS
+    content_tokens, container_tags, no_attrs, light_node = (_CONTENT_TOKENS, _CONTAINER_TAGS,
+                                                            _NO_ATTRS, _N)
+    # texts with ideographs to count, and their elements: counted together at the end
+    pending: list[str] = []
+    owners: list[_N] = []
     while stack:
         node, light = stack.pop()
         kids = light.children
+        in_link = light.in_link
+        chars = 0
         child = node.child
         while child is not None:
-            tag = child.tag or ""
+            tag = child.tag
             if tag == "-text":
                 t = child.text_content
                 if t:
                     kids.append(t)
-                    if t.isalnum():  # a word or number: no whitespace, no ideograph if ASCII
-                        if not t.isascii():
-                            if light.in_link:
-                                light.link_cjk += count_cjk(t)
-                            else:
-                                light.cjk += count_cjk(t)
-                        light.chars += len(t)
+                    if t.isalnum():  # a word or number: no whitespace
+                        chars += len(t)
+                        if not t.isascii():  # ASCII has no ideograph
+                            pending.append(t)
+                            owners.append(light)
                     elif not t.isspace():
-                        if light.in_link:
-                            light.link_cjk += count_cjk(t)
-                        else:
-                            light.cjk += count_cjk(t)
-                        light.chars += len(t) - _spaces(t)
-            elif tag and not tag.startswith("-") and tag not in _SKIP_TAGS:
+                        chars += len("".join(t.split()))  # its non-whitespace characters
+                        if not t.isascii():
+                            pending.append(t)
+                            owners.append(light)
+            # None: a node that is neither text nor element; "-comment", "-doctype"...
+            elif tag and tag[0] != "-" and tag not in skip:
+                attrs = no_attrs
+                shown = True
                 raw = child.attributes
-                attrs = ({k: (v or "") for k, v in raw.items() if k in _KEEP_ATTRS}
-                         if raw else _NO_ATTRS)
-                if "hidden" not in attrs and not ("style" in attrs and _hides(attrs["style"])):
-                    ln = _N(tag, attrs, light, light.in_link or tag == "a")
+                if raw:
+                    if "hidden" in raw or ((style := raw.get("style")) and _hides(style)):
+                        shown = False
+                    else:
+                        for k in raw:
+                            if k in keep:
+                                if attrs is no_attrs:
+                                    attrs = {}
+                                attrs[k] = raw[k] or ""
+                if shown:
+                    ln = new(light_node)
+                    ln.tag = tag
+                    ln.attrs = attrs
+                    ln.children = []
+                    ln.parent = light
+                    ln.cjk = ln.link_cjk = ln.chars = 0
+                    ln.has_table = tag == "table"
+                    ln.detached = False
+                    ln.in_link = in_link or tag == "a"
                     kids.append(ln)
                     nodes.append(ln)
                     if "class" in attrs or "id" in attrs:
                         toks = _tokens(attrs)
-                        if tag in _NOISE_TAGS or toks & _NOISE_TOKENS:
+                        if tag in noise_tags or toks & noise_tokens:
                             soft_noise.append(ln)
-                        ln.content = tag in ("article", "main") or bool(toks & _CONTENT_TOKENS)
+                        ln.content = tag in container_tags or bool(toks & content_tokens)
                     else:
-                        if tag in _NOISE_TAGS:
+                        if tag in noise_tags:
                             soft_noise.append(ln)
-                        ln.content = tag in ("article", "main")
-                    if tag == "table":
-                        ln.has_table = True
+                        ln.content = tag in container_tags
                     stack.append((child, ln))
             child = child.next
-            count += 1
-            if count % 5000 == 0:
+            countdown -= 1
+            if not countdown:
+                countdown = 5000
                 deadline.check()
+        light.chars = chars
+    for light, cjk in zip(owners, count_cjk_each(pending)):
+        if light.in_link:
+            light.link_cjk += cjk
+        else:
+            light.cjk += cjk
     return root, soft_noise, nodes
 
 
@@ -310,13 +369,8 @@ def _hides(style: str) -> bool:
     return _HIDDEN_STYLE.search(style) is not None
 
 
-def _spaces(text: str) -> int:
-    """How many characters of `text` are whitespace (str.isspace)."""
-    return len(text) - sum(map(len, text.split()))
-
-
 def _is_content(n: _N) -> bool:
-    return n.tag in ("article", "main") or (("class" in n.attrs or "id" in n.attrs)
+    return n.tag in _CONTAINER_TAGS or (("class" in n.attrs or "id" in n.attrs)
                                            and bool(_tokens(n.attrs) & _CONTENT_TOKENS))
 
 
@@ -440,59 +494,81 @@ def _text_of(n: _N, breaks: frozenset[str] | set[str] = frozenset()) -> str:
     """All the text of a subtree, in document order; a line break before each `breaks` tag."""
     parts: list[str] = []
     stack: list[_N | str] = [n]
+    pop, push, add = stack.pop, stack.append, parts.append
     while stack:
-        x = stack.pop()
+        x = pop()
         if x.__class__ is str:
-            parts.append(x)  # type: ignore[arg-type]
+            add(x)  # type: ignore[arg-type]
         else:
             if x.tag in breaks:  # type: ignore[union-attr]
-                parts.append("\n")
-            stack.extend(reversed(x.children))  # type: ignore[union-attr]
+                add("\n")
+            kids = x.children  # type: ignore[union-attr]
+            if len(kids) == 1:  # inline wrappers (td > p > span > text) mostly have one child
+                push(kids[0])
+            else:
+                stack.extend(reversed(kids))
     return "".join(parts)
 
 
 def _walk(body: _N, deadline: Deadline, warnings: list[str], tables: bool = True) -> list[Block]:
-    """Blocks of a subtree in reading order: one str per paragraph, a Table per data table."""
+    """Blocks of a subtree in reading order: one str per paragraph, a Table per data table.
+
+    Each level of the descent is an iterator over an element's children, so runs of text are
+    taken in one loop without going through the stack; the paragraph is cut (flushed) when a
+    block element starts and when its iterator runs out.
+    """
     blocks: list[Block] = []
     pieces: list[str] = []
+    block_tags = _BLOCK_TAGS
 
     def flush() -> None:
-        if pieces:
-            t = clean_inline("".join(pieces))
-            pieces.clear()
+        t = "".join(pieces)
+        pieces.clear()
+        # only ASCII whitespace (between block tags): clean_inline would make it ""
+        if not (t.isascii() and t.isspace()):
+            t = clean_inline(t)
             if t:
                 blocks.append(t)
 
-    # a node is entered when popped; None marks the end of a block element
-    stack: list[_N | str | None] = [body]
+    # (the children still to enter, whether leaving them ends a block)
+    stack: list[tuple[Iterator[_N | str], bool]] = [(iter((body,)), False)]
     steps = 0
     while stack:
-        n = stack.pop()
-        steps += 1
-        if steps % 5000 == 0:
-            deadline.check()
-        if n is None:
-            flush()
-            continue
-        if n.__class__ is str:
-            pieces.append(n)  # type: ignore[arg-type]
-            continue
-        tag = n.tag  # type: ignore[union-attr]
-        if tag == "br" or tag == "hr":
-            flush()
-            continue
-        if tag == "table" and tables and _is_data_table(n):
-            flush()
-            table = _grid(n, deadline, warnings)
-            if table is not None:
-                blocks.append(table)
+        level, ends_block = stack[-1]
+        for n in level:
+            steps += 1
+            if steps % 5000 == 0:
+                deadline.check()
+            if n.__class__ is str:
+                pieces.append(n)  # type: ignore[arg-type]
                 continue
-            # too large for a grid: read it as text
-        if tag in _BLOCK_TAGS:
-            flush()
-            stack.append(None)
-        stack.extend(reversed(n.children))
-    flush()
+            tag = n.tag  # type: ignore[union-attr]
+            if tag == "br" or tag == "hr":
+                if pieces:
+                    flush()
+                continue
+            if tag == "table" and tables and _is_data_table(
+                    n, rows := _row_cells(n)):  # type: ignore[arg-type]
+                if pieces:
+                    flush()
+                table = _grid(n, deadline, warnings, rows)  # type: ignore[arg-type]
+                if table is not None:
+                    blocks.append(table)
+                    continue
+                # too large for a grid: read it as text
+            if tag in block_tags:
+                if pieces:
+                    flush()
+                stack.append((iter(n.children), True))  # type: ignore[union-attr]
+            else:
+                stack.append((iter(n.children), False))  # type: ignore[union-attr]
+            break
+        else:
+            stack.pop()
+            if ends_block and pieces:
+                flush()
+    if pieces:
+        flush()
     return blocks
 
 
@@ -515,6 +591,11 @@ def _cells(row: _N) -> list[_N]:
     return [c for c in row.children if c.__class__ is _N and c.tag in ("td", "th")]
 
 
+def _row_cells(table: _N) -> list[list[_N]]:
+    """The cells of every row (`_rows`), for `_is_data_table` and then `_grid`."""
+    return [_cells(r) for r in _rows(table)]
+
+
 def _span(cell: _N, name: str, cap: int) -> int:
     if name not in cell.attrs:
         return 1
@@ -531,13 +612,19 @@ def _cell_text(cell: _N) -> str:
     return smart_join([clean_inline(x) for x in _text_of(cell, _CELL_BREAKS).split("\n") if x])
 
 
-def _is_data_table(table: _N) -> bool:
-    """A grid of short cells, not a layout table wrapping the page or the article."""
-    rows = _rows(table)
+def _is_data_table(table: _N, rows: list[list[_N]] | None = None) -> bool:
+    """A grid of short cells, not a layout table wrapping the page or the article.
+
+    `rows`: `_row_cells(table)` when the caller has it already.
+    """
+    if rows is None:
+        rows = _row_cells(table)
     if len(rows) < 2:
         return False
-    cells = [c for r in rows for c in _cells(r)]
-    width = max((sum(_span(c, "colspan", 1000) for c in _cells(r)) for r in rows), default=0)
+    cells = [c for r in rows for c in r]
+    # a row's width is its cells' colspans added up: one per cell, plus the extra columns
+    width = max((len(r) + sum(_span(c, "colspan", 1000) - 1 for c in r if "colspan" in c.attrs)
+                 for r in rows), default=0)
     if width < 2 or not cells:
         return False
     if any(c.has_table for c in cells):
@@ -549,27 +636,37 @@ def _is_data_table(table: _N) -> bool:
     return not (longest > 150 and longest > 0.6 * sum(lengths))
 
 
-def _grid(table: _N, deadline: Deadline, warnings: list[str]) -> Table | None:
-    """Expand rowspan/colspan so every covered position repeats the spanning cell's text."""
-    rows = _rows(table)
-    if sum(len(_cells(r)) for r in rows) > MAX_TABLE_CELLS:
+def _grid(table: _N, deadline: Deadline, warnings: list[str],
+          rows: list[list[_N]] | None = None) -> Table | None:
+    """Expand rowspan/colspan so every covered position repeats the spanning cell's text.
+
+    `rows`: `_row_cells(table)` when the caller has it already.
+    """
+    if rows is None:
+        rows = _row_cells(table)
+    if sum(map(len, rows)) > MAX_TABLE_CELLS:
         warnings.append(f"table with more than {MAX_TABLE_CELLS} cells read as text")
         return None
     grid: dict[tuple[int, int], str] = {}
-    for r, row in enumerate(rows):
+    n_rows = len(rows)
+    for r, cells in enumerate(rows):
         c = 0
-        for cell in _cells(row):
+        for cell in cells:
             while (r, c) in grid:
                 c += 1
-            rs = _span(cell, "rowspan", len(rows) - r)
-            cs = _span(cell, "colspan", 1000)
+            attrs = cell.attrs
+            rs = _span(cell, "rowspan", n_rows - r) if "rowspan" in attrs else 1
+            cs = _span(cell, "colspan", 1000) if "colspan" in attrs else 1
             if len(grid) + rs * cs > MAX_TABLE_CELLS:
                 warnings.append(f"table with more than {MAX_TABLE_CELLS} cells read as text")
                 return None
             text = _cell_text(cell)
-            for i in range(rs):
-                for j in range(cs):
-                    grid.setdefault((r + i, c + j), text)
+            if rs == 1 and cs == 1:
+                grid[r, c] = text  # the loop above found (r, c) free
+            else:
+                for i in range(rs):
+                    for j in range(cs):
+                        grid.setdefault((r + i, c + j), text)
             c += cs
         if r % 200 == 0:
             deadline.check()

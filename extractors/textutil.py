@@ -8,6 +8,7 @@ and numbers, on the other hand, need the space they had.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 import numpy as np
 
@@ -35,6 +36,24 @@ def is_cjk(ch: str) -> bool:
 def count_cjk(text: str) -> int:
     """Number of Chinese ideographs (not punctuation): the measure of 'how much report text'."""
     return sum(map(len, _IDEOGRAPH_RUN.findall(text)))
+
+
+def count_cjk_each(texts: list[str]) -> list[int]:
+    """`count_cjk` of every text; on much text, one vectorised pass instead of a regex per text.
+
+    A web page has hundreds of short text nodes, and a regex call costs about a microsecond
+    per node; numpy tests all their characters at once for a fixed cost of some tens of
+    microseconds, which pays from about a thousand characters on. Same ranges as
+    _IDEOGRAPH_RUN.
+    """
+    if sum(map(len, texts)) < 1500:
+        return [count_cjk(t) for t in texts]
+    cps = code_points("".join(texts))
+    ideograph = ((cps >= 0x4E00) & (cps <= 0x9FFF)) | ((cps >= 0x3400) & (cps <= 0x4DBF))
+    upto = np.zeros(len(cps) + 1, dtype=np.intp)  # upto[i]: ideographs before position i
+    np.cumsum(ideograph, out=upto[1:])
+    ends = np.fromiter(accumulate(map(len, texts)), dtype=np.intp, count=len(texts))
+    return np.diff(upto[ends], prepend=0).tolist()
 
 
 def strip_controls(text: str) -> str:
