@@ -34,15 +34,6 @@ _SKIP_AT_ANY = re.compile(r"[\dA-Za-z._%+\-](?<=(?=(" + _SKIP_DIGITS.pattern + r
 _SKIP_AT_NO_EMAIL = re.compile(
     r"[\dhw](?<=(?=(" + _SKIP_DIGITS.pattern.replace(_EMAIL, "") + r")).)")
 assert _EMAIL in _SKIP_DIGITS.pattern
-# The characters a span of `_SKIP_DIGITS` can hold, links (http…, www.…) aside: the digits,
-# blanks and 年月日份度 % - / . of dates, months and percentages, and with an @ in the text those
-# of an e-mail address. Any other character (most Chinese characters) is in no span.
-# `_in_skip_spans` relies on this: a change to `_SKIP_DIGITS` must keep these in step.
-_SKIP_INNER = re.compile(r"[\d\s年月日份度%\-/.]")
-_SKIP_INNER_EMAIL = re.compile(r"[\d\s年月日份度%\-/.A-Za-z_+@]")
-_SKIP_NO_EMAIL = re.compile(_SKIP_DIGITS.pattern.replace(_EMAIL, ""))
-_LINK_ZONE = re.compile(r"(?:http|www\.)\S*")  # where a link's span may reach
-_SKIP_WINDOW = 256
 
 
 def _skip_spans(text: str, upto: int | None = None) -> list[tuple[int, int]]:
@@ -64,47 +55,6 @@ def _skip_spans(text: str, upto: int | None = None) -> list[tuple[int, int]]:
         if s >= end:
             out.append((s, e))
             end = e
-    return out
-
-
-def _in_skip_spans(text: str, positions: list[int]) -> list[bool]:
-    """For each of `positions` (in increasing order), whether a span of `_skip_spans(text)`
-    holds it.
-
-    Why: the spans are `finditer`'s, each searched for from where the one before it ended, so
-    they were followed from the start of the text up to the last position asked about,
-    through every date and percentage on the way. A character that no span can hold (outside
-    `_SKIP_INNER` and outside anything that may be a link) cuts that chain: every span ends
-    before it or starts after it, so the spans after it are those `finditer` finds from
-    there. The chain is therefore followed only from the last such character before each
-    position, which is most often the one just before it. Where none is found within
-    `_SKIP_WINDOW` characters (a long run of figures), the chain is followed from the start.
-    """
-    email = "@" in text
-    inner = (_SKIP_INNER_EMAIL if email else _SKIP_INNER).match
-    match = (_SKIP_DIGITS if email else _SKIP_NO_EMAIL).match
-    # a link (http…, www.…) can hold any character but a blank: its stretch is never a cut
-    in_link = _inside_any([m.span() for m in _LINK_ZONE.finditer(text)]) \
-        if "http" in text or "www." in text else None
-    out: list[bool] = []
-    end = 0  # where the last span of the chain ends
-    done = -1  # every position up to here has been tried as the start of a span
-    for x in positions:
-        k = x - 1
-        while k > done and (inner(text, k) or (in_link is not None and in_link(k))):
-            if k <= x - _SKIP_WINDOW:
-                inside = _inside_any(_skip_spans(text, positions[-1]))
-                return [inside(p) for p in positions]
-            k -= 1
-        if k > done:
-            end = 0  # no span holds text[k]: the chain starts again after it
-        for j in range(k + 1, x + 1):
-            if j >= end:  # a span starting inside the last one is not taken
-                m = match(text, j)
-                if m is not None:
-                    end = m.end()
-        done = x
-        out.append(x < end)  # the last span taken starts at or before x
     return out
 
 
@@ -257,11 +207,13 @@ def extract(doc: Document, report_year: int | None) -> Extraction:
     covered = [(o.span_start, o.span_end) for o in ex.observations]
     covered += table_ranges
     bare = _bare_numbers(text, covered)
-    skipped = _in_skip_spans(text, [m.start() for m in bare])  # dates, percentages, links
-    for m, skip in zip(bare, skipped):
-        if skip:
-            continue
+    # the skipped spans matter only up to the last bare number: a span starting after it
+    # cannot hold one, and those before it do not depend on the text after them
+    in_skip = _inside_any(_skip_spans(text, bare[-1].start()) if bare else [])
+    for m in bare:
         s, e = m.start(), m.end()
+        if in_skip(s):
+            continue
         ex.observations.append(Observation(
             label=text[max(0, s - 20):s].split("\n")[-1].strip(), column_label="",
             value=float(m.group()), unit=None, qualifier="exact", method="prose",
