@@ -16,6 +16,7 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -83,13 +84,7 @@ def _count_up_to(entry: str, limit: int) -> int:
             return 1
         path = Path(os.path.expanduser(entry))
         if path.is_dir():
-            count = 0
-            for folder, dirs, names in os.walk(path):
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                count += sum(1 for name in names if not name.startswith("."))
-                if count >= limit:
-                    break
-            return count
+            return sum(1 for _ in islice(_visible_files(path), limit))
         if path.exists() or not _GLOB_CHARS & set(entry):
             return 1
         count = 0
@@ -262,14 +257,17 @@ def _walk(root: Path) -> list[str]:
     Hidden entries are editor backups, VCS metadata, `.DS_Store`: never reports. Symlinked
     folders are not followed, so a link loop cannot make discovery endless.
     """
-    files: list[str] = []
+    return sorted(_abspath(Path(f)) for f in _visible_files(root))
+
+
+def _visible_files(root: Path) -> Iterator[str]:
+    """The files `_walk` keeps, unsorted and lazily (`has_at_least` stops early)."""
     for folder, dirs, names in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in names:
             full = os.path.join(folder, name)
             if not name.startswith(".") and os.path.isfile(full):
-                files.append(_abspath(Path(full)))
-    return sorted(files)
+                yield full
 
 
 def _abspath(path: Path) -> str:
