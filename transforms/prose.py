@@ -92,21 +92,16 @@ def headings(text: str) -> list[tuple[int, int, str]]:
 
 
 def heading_context(heads: list[tuple[int, int, str]], pos: int) -> str:
-    h1 = h2 = ""
-    for p, lvl, s in heads:
-        if p > pos:
-            break
-        if lvl == 1:
-            h1, h2 = s, ""
-        else:
-            h2 = s
-    return "/".join(x for x in (h1, h2) if x)
+    """The headings ("一、…/(二)…") in force at `pos`."""
+    offsets, contexts = _heading_contexts(heads)
+    h = bisect_right(offsets, pos)
+    return contexts[h - 1] if h else ""
 
 
 def _heading_contexts(heads: list[tuple[int, int, str]]) -> tuple[list[int], list[str]]:
-    """The offsets of the headings and heading_context at each: the context of a position is
-    then that of the last heading at or before it, found by bisection instead of a walk over
-    the headings for every sentence."""
+    """The offsets of the headings and the context each one starts: the context of a position
+    is that of the last heading at or before it, found by bisection (read_prose asks for every
+    sentence)."""
     offsets: list[int] = []
     contexts: list[str] = []
     h1 = h2 = ""
@@ -116,7 +111,7 @@ def _heading_contexts(heads: list[tuple[int, int, str]]) -> tuple[list[int], lis
         else:
             h2 = s
         offsets.append(p)
-        contexts.append(f"{h1}/{h2}" if h1 and h2 else h1 or h2)  # as heading_context joins
+        contexts.append("/".join(x for x in (h1, h2) if x))
     return offsets, contexts
 
 
@@ -237,7 +232,7 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
             continue
         bounds = _clause_bounds(sent)
         h = bisect_right(offsets, s0)
-        ctx_head = contexts[h - 1] if h else ""  # heading_context(heads, s0)
+        ctx_head = contexts[h - 1] if h else ""  # heading_context(heads, s0), bisected once
         # cues looked for once a sentence: when the sentence has none, no part of it has one
         # (the cue patterns do not look around). No cumulative cue: each figure's period is
         # "year" (see _period); no 比上年…: no clause's; no %: no _PCT after any figure
@@ -282,11 +277,11 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
                 other = any(2000 <= int(y) < report_year for y in _YEAR.findall(before)) \
                     and "截" not in before
             period = _period(sent[:n.start]) if may_be_cumulative else "year"
-            # positional, in field order: label, context, value, qualifier, unit_word, period,
-            # start, end, num_start, num_end, part_of, percent, other_time
             out.append(ProseValue(
-                label, f"{ctx_head}/{sent[:cl_start]}", n.value, n.qualifier, n.unit, period,
-                s0 + ev_start, s0 + ev_end, s0 + n.num_start, s0 + n.end, part_of, pct, other))
+                label=label, context=f"{ctx_head}/{sent[:cl_start]}", value=n.value,
+                qualifier=n.qualifier, unit_word=n.unit, period=period,
+                start=s0 + ev_start, end=s0 + ev_end, num_start=s0 + n.num_start,
+                num_end=s0 + n.end, part_of=part_of, percent=pct, other_time=other))
             prev_end = n.end
     return out
 
