@@ -21,6 +21,7 @@ from transforms.checks import run_checks
 from transforms.document import Document, build_document
 from transforms.extract import Extraction, extract
 from transforms.identify import Identity, identify
+from transforms.table_read import table_read_rows
 from warehouse.store import Batch, Quarantined, ReportResult, to_batch
 
 EXTRACTOR_RELEASE = "1"
@@ -155,7 +156,7 @@ def extract_metrics(items: list[WorkItem]) -> list[WorkItem]:
     """Observations, resolved metrics and the checks over them."""
     def one(it: WorkItem) -> None:
         assert it.doc is not None and it.ident is not None
-        ex = extract(it.doc, it.ident.report_year)
+        ex = extract(it.doc, it.ident.report_year, it.ident.template_version)
         checks = run_checks(ex, it.ident.template)
         rid = it.sha256
         metrics = [{
@@ -167,10 +168,11 @@ def extract_metrics(items: list[WorkItem]) -> list[WorkItem]:
             "report_id": rid, "obs_no": i, "label": o.label[:300], "column_label": o.column_label or None,
             "value": o.value, "unit": o.unit, "qualifier": o.qualifier, "method": o.method,
             "indicator_code": o.indicator_code, "breakdown": o.breakdown, "period": o.period,
-            "span_start": o.span_start, "span_end": o.span_end,
+            "span_start": o.span_start, "span_end": o.span_end, "note": o.note,
         } for i, o in enumerate(sorted(ex.observations, key=lambda o: o.span_start))]
         it.result = ReportResult(report=_report_row(it, ex, checks), metrics=metrics,
-                                 observations=observations, checks=checks, text=it.doc.text)
+                                 observations=observations, checks=checks, text=it.doc.text,
+                                 table_reads=table_read_rows(ex.table_reads))
         it.doc = None
     return _guard(items, "extract", one)
 

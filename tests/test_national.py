@@ -123,15 +123,19 @@ MARKDOWN_COPY = """宿迁市 2025 年政府信息公开工作年度报告
 
 
 def test_markdown_copy_with_lost_headers():
-    """Copies converted to markdown lose the multi-row headers of tables 3 and 4. Rows are read
-    by the template's column order only where their own totals confirm it."""
-    got, rep, _ = _run(MARKDOWN_COPY.encode("utf-8"), "m.md")
+    """Copies converted to markdown lose the multi-row headers of tables 3 and 4: the template's
+    fixed column order reads them. A row printed with exactly its seven figures is read as
+    printed even when it does not add up; the checks say that it does not."""
+    got, rep, checks = _run(MARKDOWN_COPY.encode("utf-8"), "m.md")
     v = {k: m["value"] for k, m in got.items()}
     assert v[("normative_docs.in_force", "", "year")] == 422
     assert v[("requests.received", "natural_person", "year")] == 3746
     assert v[("requests.received", "", "year")] == 3830
     assert v[("review.total", "", "year")] == 259
     assert v[("litigation.upheld", "after_review", "year")] == 21
-    # 10 + 1 != 12: the row does not confirm the column order, so nothing is read from it
-    assert not any(k[0] == "requests.carried_over" for k in v)
+    # 10 + 1 != 12 as printed: kept as printed, and the row's identity fails in the checks
+    assert v[("requests.carried_over", "business", "year")] == 1
+    assert v[("requests.carried_over", "", "year")] == 12
+    failed = [c for c in checks if c["check"] == "table3_requesters_sum" and c["status"] == "fail"]
+    assert [c["expected"] for c in failed] == [12]
     assert rep["template_version"] == "gb2021" and rep["region_code"] == "321300"

@@ -12,33 +12,14 @@ are not inputs. Kinds:
 """
 from __future__ import annotations
 
-import csv
 from bisect import bisect_left
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
 from transforms.extract import Extraction, Observation
+from transforms.rules import Rule, rules
 
 TOL = 1e-6
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    kind: str
-    total: str
-    parts: str
-    scope: str
-    template: str
-    description: str
-
-
-@lru_cache(maxsize=1)
-def rules() -> list[Rule]:
-    with files("transforms").joinpath("catalog/checks.csv").open(encoding="utf-8") as f:
-        return [Rule(**{k: (v or "") for k, v in r.items()}) for r in csv.DictReader(f)]
 
 
 @lru_cache(maxsize=8192)
@@ -216,7 +197,7 @@ def _year_le_cumulative(rule: Rule, ex: Extraction, stated: dict[tuple[str, str,
     rows: dict[tuple[int | None, str, str], dict[str, Observation]] = {}
     table_codes: set[tuple[str | None, str]] = set()
     for o in ex.observations:
-        if o.method == "table":
+        if o.method == "table" and o.value is not None:
             if o.indicator_code:
                 table_codes.add((o.indicator_code, o.breakdown))
             if o.period in ("year", "cumulative"):

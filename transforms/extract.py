@@ -14,7 +14,9 @@ from typing import Callable
 
 from transforms.catalog import Catalog, catalog
 from transforms.document import Document
+from transforms.national_tables import read_national_tables
 from transforms.prose import ProseValue, heading_context, headings, read_prose, zero_statements
+from transforms.table_read import TableRead
 from transforms.tables import TableValue, find_text_tables, read_grid, read_stream
 
 EVIDENCE_MAX = 200
@@ -93,6 +95,7 @@ class Observation:
     percent: float | None = None
     table_no: int | None = None
     row_label: str | None = None
+    note: str | None = None  # why a figure is read so, or why it gives no metric
 
 
 @dataclass
@@ -115,6 +118,7 @@ class Extraction:
     metrics: dict[tuple[str, str, str], Metric] = field(default_factory=dict)
     conflicts: list[tuple[Observation, Observation]] = field(default_factory=list)
     tables_found: int = 0
+    table_reads: list[TableRead] = field(default_factory=list)
 
 
 def _evidence(text: str, start: int, end: int) -> tuple[str, int, int]:
@@ -179,12 +183,53 @@ def _unit_value(cat: Catalog, o: Observation) -> float:
     return o.value
 
 
-def extract(doc: Document, report_year: int | None) -> Extraction:
+TEMPLATE_TABLE_NO = 1000  # table numbers of the national template's tables 2-4 (1002-1004)
+
+
+def _template_observations(reads: list[TableRead]) -> list[Observation]:
+    """An observation per template cell read or in doubt: a cell in doubt keeps no code (so it
+    makes no metric) and says why."""
+    out: list[Observation] = []
+    for read in reads:
+        table_no = TEMPLATE_TABLE_NO + int(read.table[-1])
+        for c in read.cells:
+            if c.state not in ("read", "doubt"):
+                continue
+            code, breakdown = c.key
+            column = breakdown or code.rsplit(".", 1)[-1]
+            if c.state == "doubt":
+                out.append(Observation(
+                    c.label, column, None, None, "exact", "table", None, breakdown,  # type: ignore[arg-type]
+                    c.period, c.start, c.end, c.label_start, c.end, table_no=table_no,
+                    row_label=c.label, note=f"{code}: {c.note}"))
+                continue
+            out.append(Observation(
+                c.label, column, c.value, c.unit_word, c.qualifier, "table", code, breakdown,
+                c.period, c.start, c.end, c.label_start, c.end, table_no=table_no,
+                row_label=c.label, note=c.note or None))
+    return out
+
+
+def _defer_to_template(generic: list[Observation], reads: list[TableRead]) -> None:
+    """A cell of a template table that the template reader settled (read, blank or in doubt)
+    is its to give: the header-driven reading of the same cell keeps no code."""
+    owned = {(c.key[0], c.key[1], c.period) for r in reads for c in r.cells
+             if c.state in ("read", "blank", "doubt")}
+    for o in generic:
+        if o.indicator_code and (o.indicator_code, o.breakdown, o.period) in owned:
+            o.indicator_code = None
+            o.note = "left to the national-template reader"
+
+
+def extract(doc: Document, report_year: int | None,
+            template_version: str | None = None) -> Extraction:
     cat = catalog()
     text = doc.text
     ex = Extraction()
     heads = headings(text)
     grid_ranges = [(g.start, g.end) for g in doc.grids]
+    ex.table_reads = read_national_tables(doc, template_version)
+    template_obs = _template_observations(ex.table_reads)
     table_values: list[TableValue] = []
     for i, g in enumerate(doc.grids):
         table_values.extend(read_grid(cat, g, heading_context(heads, g.start), i))
@@ -195,8 +240,10 @@ def extract(doc: Document, report_year: int | None) -> Extraction:
             table_values.extend(read_stream(cat, cells, ctx, len(doc.grids) + j))
     ex.tables_found = len(doc.grids) + len(streams)
     stream_ranges = [(c[0].start, c[-1].end) for c in streams if c]
-    table_ranges = grid_ranges + stream_ranges
-    ex.observations = _table_observations(cat, table_values)
+    table_ranges = grid_ranges + stream_ranges + [(r.start, r.end) for r in ex.table_reads]
+    generic = _table_observations(cat, table_values)
+    _defer_to_template(generic, ex.table_reads)
+    ex.observations = template_obs + generic
 
     prose = read_prose(text, table_ranges, report_year)
     ex.observations += [_prose_obs(cat, pv) for pv in prose]

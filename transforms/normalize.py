@@ -30,7 +30,10 @@ _FULLWIDTH.update({
 _TABLE = str.maketrans({k: v for k, v in _FULLWIDTH.items() if len(k) == 1})
 _BLANKS = re.compile(r"[ \t\f\v]+")
 # mirror sites print pinyin beside characters: 政(zheng)(zheng)府(fu)
-_SYLLABLE = r"(?:[bcdfghjklmnpqrstwxyz]{0,2}[aeiouv\u00fc]{1,3}(?:n|ng|r)?)\)"
+# vowels with or without their tone marks (運(yùn)輸, 政(zheng)府)
+_VOWELS = "aeiouv\u00fc\u0101\u00e1\u01ce\u00e0\u0113\u00e9\u011b\u00e8\u012b\u00ed\u01d0\u00ec" \
+    "\u014d\u00f3\u01d2\u00f2\u016b\u00fa\u01d4\u00f9\u01d6\u01d8\u01da\u01dc"
+_SYLLABLE = r"(?:[bcdfghjklmnpqrstwxyz]{0,2}[" + _VOWELS + r"]{1,3}(?:n|ng|r)?)\)"
 # (?<=[\u4e00-\u9fff])(?:\(SYLLABLE)+, written to start with the "(" (checking the character
 # before it afterwards) so that the regex engine can skip to the next "(" instead of trying
 # the look-behind at every position

@@ -18,6 +18,7 @@ PARTITIONED = {
     "observations": "select o.*, r.report_year from observations o join reports r using (report_id)",
     "checks": "select c.*, r.report_year from checks c join reports r using (report_id)",
     "documents": "select d.*, r.report_year from documents d join reports r using (report_id)",
+    "table_reads": "select t.*, r.report_year from table_reads t join reports r using (report_id)",
 }
 WHOLE = {
     "indicators": "select * from indicators",
@@ -29,6 +30,7 @@ WHOLE = {
 ORDER = {
     "reports": "report_id", "metrics": "report_id, indicator_code, breakdown, period",
     "observations": "report_id, obs_no", "checks": "report_id, \"check\", detail",
+    "table_reads": "report_id, table_name",
     "documents": "report_id", "indicators": "code", "quarantine": "source_uri, sha256",
     "runs": "run_id", "fetches": "url, fetched_at", "report_sources": "report_id, source_uri",
 }

@@ -101,6 +101,30 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "create index if not exists observations_code_idx on observations (indicator_code)",
         "create index if not exists checks_status_idx on checks (status)",
     ]),
+    (3, "how much of each template table was read; why an observation gives no metric", [
+        "alter table observations add column if not exists note varchar",
+        """create table if not exists table_reads (
+            report_id varchar, table_name varchar, template_version varchar, layout varchar,
+            rows_expected integer, rows_found integer, cells_expected integer,
+            cells_read integer, cells_blank integer, cells_in_doubt integer,
+            identities_held integer, identities_failed integer, detail varchar)""",
+        """create or replace view report_completeness as
+select r.report_id, r.source_uri, r.template, r.report_year,
+       count(t.table_name) as tables_found,
+       coalesce(sum(t.cells_expected), 0) as cells_expected,
+       coalesce(sum(t.cells_read), 0) as cells_read,
+       coalesce(sum(t.cells_blank), 0) as cells_blank,
+       coalesce(sum(t.cells_in_doubt), 0) as cells_in_doubt,
+       coalesce(sum(t.identities_held), 0) as identities_held,
+       coalesce(sum(t.identities_failed), 0) as identities_failed,
+       round(coalesce(sum(t.cells_read + t.cells_blank), 0)
+             / nullif(sum(t.cells_expected), 0), 4) as share_read,
+       r.template = 'gb2019' and count(t.table_name) = 3
+         and sum(t.cells_read + t.cells_blank) = sum(t.cells_expected)
+         and sum(t.identities_failed) = 0 as fully_read
+from reports r left join table_reads t using (report_id)
+group by r.report_id, r.source_uri, r.template, r.report_year""",
+    ]),
 ]
 
 

@@ -37,15 +37,22 @@ _SCHEMAS: dict[str, pa.Schema] = {
         ("report_id", _T), ("obs_no", pa.int32()), ("label", _T), ("column_label", _T),
         ("value", pa.float64()), ("unit", _T), ("qualifier", _T), ("method", _T),
         ("indicator_code", _T), ("breakdown", _T), ("period", _T),
-        ("span_start", pa.int32()), ("span_end", pa.int32()),
+        ("span_start", pa.int32()), ("span_end", pa.int32()), ("note", _T),
     ]),
     "checks": pa.schema([
         ("report_id", _T), ("check", _T), ("status", _T), ("expected", pa.float64()),
         ("actual", pa.float64()), ("detail", _T),
     ]),
     "documents": pa.schema([("report_id", _T), ("text", _T)]),
+    "table_reads": pa.schema([
+        ("report_id", _T), ("table_name", _T), ("template_version", _T), ("layout", _T),
+        ("rows_expected", pa.int32()), ("rows_found", pa.int32()),
+        ("cells_expected", pa.int32()), ("cells_read", pa.int32()),
+        ("cells_blank", pa.int32()), ("cells_in_doubt", pa.int32()),
+        ("identities_held", pa.int32()), ("identities_failed", pa.int32()), ("detail", _T),
+    ]),
 }
-REPORT_TABLES = ("metrics", "observations", "checks", "documents", "reports")
+REPORT_TABLES = ("metrics", "observations", "checks", "table_reads", "documents", "reports")
 
 
 @dataclass
@@ -57,6 +64,7 @@ class ReportResult:
     observations: list[dict[str, Any]] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
     text: str = ""
+    table_reads: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -214,11 +222,12 @@ def to_batch(results: list[ReportResult], quarantined: list[Quarantined]) -> Bat
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in _SCHEMAS}
     # the report_id of a metric, observation or check row is its report's, whatever the row
     # says (flows.stages makes them with it): that column is written here, not read from them
-    rids: dict[str, list[str]] = {"metrics": [], "observations": [], "checks": []}
+    rids: dict[str, list[str]] = {"metrics": [], "observations": [], "checks": [],
+                                  "table_reads": []}
     for rid, r in by_id.items():
         rows["reports"].append(r.report)
         for table, part in (("metrics", r.metrics), ("observations", r.observations),
-                            ("checks", r.checks)):
+                            ("checks", r.checks), ("table_reads", r.table_reads)):
             rows[table].extend(part)
             rids[table].extend([rid] * len(part))
         rows["documents"].append({"report_id": rid, "text": r.text})
