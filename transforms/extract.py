@@ -14,6 +14,7 @@ from typing import Callable
 
 from transforms.catalog import Catalog, catalog
 from transforms.document import Document
+from transforms.legacy_tables import find_legacy_tables, read_legacy_table
 from transforms.national_tables import read_national_tables
 from transforms.prose import ProseValue, heading_context, headings, read_prose, zero_statements
 from transforms.table_read import TableRead
@@ -191,11 +192,17 @@ def _template_observations(reads: list[TableRead]) -> list[Observation]:
     makes no metric) and says why."""
     out: list[Observation] = []
     for read in reads:
-        table_no = TEMPLATE_TABLE_NO + int(read.table[-1])
+        table_no = TEMPLATE_TABLE_NO + (int(read.table[-1]) if read.table[-1].isdigit() else 0)
         for c in read.cells:
             if c.state not in ("read", "doubt"):
                 continue
             code, breakdown = c.key
+            if not code:  # a legacy row whose label names no indicator: kept, unmapped
+                out.append(Observation(
+                    c.label, c.period, c.value, c.unit_word, c.qualifier, "table", None, "",  # type: ignore[arg-type]
+                    c.period, c.start, c.end, c.label_start, c.end, table_no=table_no,
+                    row_label=c.label, note=c.note or None))
+                continue
             column = breakdown or code.rsplit(".", 1)[-1]
             if c.state == "doubt":
                 out.append(Observation(
@@ -207,6 +214,16 @@ def _template_observations(reads: list[TableRead]) -> list[Observation]:
                 c.label, column, c.value, c.unit_word, c.qualifier, "table", code, breakdown,
                 c.period, c.start, c.end, c.label_start, c.end, table_no=table_no,
                 row_label=c.label, note=c.note or None))
+    return out
+
+
+def _prose_figures(prose: list[Observation]) -> dict[str, set[float]]:
+    """The exact year figures the prose states per indicator: what a legacy table's reading
+    may be checked against when its own arithmetic leaves a choice."""
+    out: dict[str, set[float]] = {}
+    for o in prose:
+        if o.indicator_code and o.period == "year" and o.qualifier == "exact":
+            out.setdefault(o.indicator_code, set()).add(o.value)
     return out
 
 
@@ -240,15 +257,21 @@ def extract(doc: Document, report_year: int | None,
             table_values.extend(read_stream(cat, cells, ctx, len(doc.grids) + j))
     ex.tables_found = len(doc.grids) + len(streams)
     stream_ranges = [(c[0].start, c[-1].end) for c in streams if c]
-    table_ranges = grid_ranges + stream_ranges + [(r.start, r.end) for r in ex.table_reads]
+    legacy = find_legacy_tables(text, grid_ranges + stream_ranges)
+    table_ranges = grid_ranges + stream_ranges + [(r.start, r.end) for r in ex.table_reads] + \
+        [(t.start, t.end) for t in legacy]
+
+    prose_obs = [_prose_obs(cat, pv) for pv in read_prose(text, table_ranges, report_year)]
+    for code, pv in zero_statements(cat, text, table_ranges):
+        prose_obs.append(_prose_obs(cat, pv, code_hint=code))
+    stated = _prose_figures(prose_obs)
+    legacy_reads = [read_legacy_table(t, cat, text, stated) for t in legacy]
+    ex.table_reads += legacy_reads
+    template_obs += _template_observations(legacy_reads)
+
     generic = _table_observations(cat, table_values)
     _defer_to_template(generic, ex.table_reads)
-    ex.observations = template_obs + generic
-
-    prose = read_prose(text, table_ranges, report_year)
-    ex.observations += [_prose_obs(cat, pv) for pv in prose]
-    for code, pv in zero_statements(cat, text, table_ranges):
-        ex.observations.append(_prose_obs(cat, pv, code_hint=code))
+    ex.observations = template_obs + generic + prose_obs
 
     # numbers without a count word (codes, phones, bare figures) are kept, unmapped
     covered = [(o.span_start, o.span_end) for o in ex.observations]

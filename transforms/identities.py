@@ -22,9 +22,14 @@ MAX_COMBINATIONS = 200_000
 
 @dataclass(frozen=True)
 class Identity:
+    """sum(total) = sum(parts) + const; with op 'le', sum(total) <= sum(parts) + const (a year
+    figure under its cumulative one, a 其中 row under its parent)."""
+
     rule: str
     total: tuple[Key, ...]
     parts: tuple[Key, ...]
+    op: str = "eq"
+    const: float = 0.0
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -36,22 +41,24 @@ class Identity:
         if any(v is None for v in vals):
             return "unknown"
         left = sum(vals[:len(self.total)])  # type: ignore[arg-type]
-        right = sum(vals[len(self.total):])  # type: ignore[arg-type]
-        return "hold" if abs(left - right) <= TOL else "fail"
+        right = sum(vals[len(self.total):]) + self.const  # type: ignore[arg-type]
+        ok = left <= right + TOL if self.op == "le" else abs(left - right) <= TOL
+        return "hold" if ok else "fail"
 
     def describe(self, value: Callable[[Key], float | None]) -> str:
         def term(k: Key) -> str:
             v = value(k)
             name = k[0] + (f"[{k[1]}]" if k[1] else "")
             return f"{name} {'?' if v is None else f'{v:g}'}"
-        return (" + ".join(map(term, self.total)) + " = " + " + ".join(map(term, self.parts)))
+        right = " + ".join(map(term, self.parts)) or f"{self.const:g}"
+        return " + ".join(map(term, self.total)) + (" ≤ " if self.op == "le" else " = ") + right
 
 
 def _breakdowns(cells: set[Key], code: str) -> list[str]:
     return sorted(b for c, b in cells if c == code)
 
 
-def _instances(rule: Rule, cells: set[Key]) -> Iterable[Identity]:
+def _instances(rule: Rule, cells: set[Key], strict: bool) -> Iterable[Identity]:
     if rule.kind in ("sum", "balance"):
         totals = rule.total.split("+")
         alternatives = [a.split("+") for a in rule.parts.split(";")]
@@ -61,7 +68,7 @@ def _instances(rule: Rule, cells: set[Key]) -> Iterable[Identity]:
                 continue
             for alt in alternatives:
                 parts = tuple((c, b) for c in alt if (c, b) in cells)
-                need = len(alt) if rule.kind == "balance" else 2
+                need = len(alt) if rule.kind == "balance" or strict else 2
                 if len(parts) >= need:
                     yield Identity(rule.name, total, parts)
                     break
@@ -75,15 +82,19 @@ def _instances(rule: Rule, cells: set[Key]) -> Iterable[Identity]:
                 yield Identity(rule.name, total, parts)
 
 
-def identities_for(cells: set[Key]) -> list[Identity]:
-    """Every equation of checks.csv that the given cells (a table in one version) can hold."""
+def identities_for(cells: set[Key], template: str = "gb2019", strict: bool = False
+                   ) -> list[Identity]:
+    """Every equation of checks.csv that the given cells (a table in one version) can hold.
+
+    The template tables print every part of their sums; `strict` (for local legacy tables,
+    which often list only some parts under 其中) takes a sum only when all its parts are there."""
     out: list[Identity] = []
     for rule in rules():
         if rule.scope == "never" or rule.kind not in ("sum", "balance", "breakdown_sum"):
             continue
-        if rule.template not in ("", "gb2019"):
+        if rule.template not in ("", template):
             continue
-        out.extend(_instances(rule, cells))
+        out.extend(_instances(rule, cells, strict))
     return out
 
 

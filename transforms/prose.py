@@ -29,6 +29,8 @@ _OTHER_TIME = re.compile(r"比上年|较上年|同比|去年|上一年度|前一
 _STOP_LABELS = {"", "其中", "另外", "此外", "另有", "还有", "共", "合计", "共计", "累计", "全年", "分别"}
 _CUMULATIVE = re.compile(r"累计|历年|自\S{0,12}以来|条例实施以来")
 _YEAR_CUE = re.compile(r"本年度|本年|今年|全年|新增|年内|当年|年度内")
+# 六个部分组成, 三个方面: how the report itself is organised, not a count of anything reported
+_STRUCTURE = ("部分", "方面", "阶段", "环节", "章节")
 
 
 def _period(upto: str) -> str:
@@ -241,6 +243,8 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
         may_have_percent = "%" in sent
         prev_end = 0
         for k, n in enumerate(nums):
+            if sent.startswith(_STRUCTURE, n.end):
+                continue
             i = bisect_left(bounds, n.start)
             cl_start = max(bounds[i - 1] + 1 if i else 0, prev_end)
             j = bisect_left(bounds, n.end)
