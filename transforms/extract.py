@@ -13,7 +13,9 @@ from itertools import accumulate
 from typing import Callable
 
 from transforms.catalog import Catalog, catalog
+from transforms.categories import mark_category_lists
 from transforms.document import Document
+from transforms.implied import implied_observations
 from transforms.legacy_tables import find_legacy_tables, read_legacy_table
 from transforms.national_tables import read_national_tables
 from transforms.prose import ProseValue, heading_context, headings, read_prose, zero_statements
@@ -262,6 +264,8 @@ def extract(doc: Document, report_year: int | None,
         [(t.start, t.end) for t in legacy]
 
     prose_obs = [_prose_obs(cat, pv) for pv in read_prose(text, table_ranges, report_year)]
+    mark_category_lists(prose_obs, text)
+    prose_obs += implied_observations(prose_obs, text)
     for code, pv in zero_statements(cat, text, table_ranges):
         prose_obs.append(_prose_obs(cat, pv, code_hint=code))
     stated = _prose_figures(prose_obs)

@@ -33,13 +33,23 @@ _YEAR_CUE = re.compile(r"本年度|本年|今年|全年|新增|年内|当年|年
 _STRUCTURE = ("部分", "方面", "阶段", "环节", "章节")
 
 
+_CLAUSE_START = re.compile(r"[^,:;]*$")
+
+
 def _period(upto: str) -> str:
-    """The nearest period cue before a figure decides: 累计… then 本年度新增… is a year figure."""
-    cum = [m.end() for m in _CUMULATIVE.finditer(upto)]
+    """The nearest period cue before a figure decides: 累计… then 本年度新增… is a year figure.
+    A bare 累计 after a year cue in its own clause (全年…累计发布21条) sums the year only, and
+    counts as a year cue for the clauses after it."""
     yr = [m.end() for m in _YEAR_CUE.finditer(upto)]
-    if cum and (not yr or max(cum) > max(yr)):
-        return "cumulative"
-    return "year"
+    last_cum = -1
+    for m in _CUMULATIVE.finditer(upto):
+        if m.group() == "累计":
+            clause_at = _CLAUSE_START.search(upto, 0, m.start()).start()  # type: ignore[union-attr]
+            if any(clause_at < y <= m.start() for y in yr):
+                yr.append(m.end())
+                continue
+        last_cum = m.end()
+    return "cumulative" if last_cum >= 0 and (not yr or last_cum > max(yr)) else "year"
 
 
 @dataclass
@@ -223,6 +233,10 @@ def _gaps(skip: tuple[tuple[int, int], ...], n: int) -> list[tuple[int, int]]:
     return gaps
 
 
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
 def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) -> list[ProseValue]:
     offsets, contexts = _heading_contexts(headings(text))
     out: list[ProseValue] = []
@@ -230,6 +244,8 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
         if "|" in sent:
             continue
         nums = find_numbers(sent)
+        if skip:  # a sentence may run into a table whose text has no sentence breaks
+            nums = [n for n in nums if not _inside(skip, s0 + n.start)]
         if not nums:
             continue
         bounds = _clause_bounds(sent)
