@@ -181,12 +181,6 @@ class Catalog:
                                    r.get("parent") or "") for r in _rows("columns.csv")]
         self.zero_statements = [(r["code"], re.compile(r["pattern"]))
                                 for r in _rows("zero_statements.csv")]
-        rows = sorted((r for r in _rows("templates.csv") if r["template"] == "table4"),
-                      key=lambda r: int(r["position"]))
-        self.table4_layout = [(r["code"], r["breakdown"] or "") for r in rows]
-        rows = sorted((r for r in _rows("templates.csv") if r["template"] == "table3"),
-                      key=lambda r: int(r["position"]))
-        self.table3_breakdowns = [r["breakdown"] or "" for r in rows]
 
     def unit(self, code: str) -> str:
         return self.units[code]

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Callable
 
 from transforms.catalog import Catalog, catalog
 from transforms.categories import mark_category_lists
 from transforms.document import Document
+from transforms.extract_types import Extraction, Metric, Observation
 from transforms.implied import implied_observations
 from transforms.legacy_tables import find_legacy_tables, read_legacy_table
 from transforms.national_tables import read_national_tables
 from transforms.prose import ProseValue, heading_context, headings, read_prose, zero_statements
-from transforms.table_read import TableRead
+from transforms.template_observations import (defer_to_template, prose_figures,
+                                              template_observations)
 from transforms.tables import TableValue, find_text_tables, read_grid, read_stream
 
 EVIDENCE_MAX = 200
@@ -79,57 +80,6 @@ LITIGATION = ["litigation.upheld", "litigation.corrected", "litigation.other",
               "litigation.pending", "litigation.total"]
 
 
-@dataclass
-class Observation:
-    label: str
-    column_label: str
-    value: float
-    unit: str | None
-    qualifier: str
-    method: str  # table | prose
-    indicator_code: str | None
-    breakdown: str
-    period: str
-    span_start: int
-    span_end: int
-    evidence_start: int
-    evidence_end: int
-    part_of: bool = False
-    percent: float | None = None
-    table_no: int | None = None
-    row_label: str | None = None
-    note: str | None = None  # why a figure is read so, or why it gives no metric
-
-
-@dataclass
-class Metric:
-    indicator_code: str
-    breakdown: str
-    period: str
-    value: float
-    unit: str
-    qualifier: str
-    method: str
-    evidence: str
-    span_start: int | None
-    span_end: int | None
-
-
-@dataclass
-class Extraction:
-    observations: list[Observation] = field(default_factory=list)
-    metrics: dict[tuple[str, str, str], Metric] = field(default_factory=dict)
-    conflicts: list[tuple[Observation, Observation]] = field(default_factory=list)
-    tables_found: int = 0
-    table_reads: list[TableRead] = field(default_factory=list)
-
-
-def _evidence(text: str, start: int, end: int) -> tuple[str, int, int]:
-    if end - start > EVIDENCE_MAX:
-        start = end - EVIDENCE_MAX
-    return text[start:end], start, end
-
-
 def _table_observations(cat: Catalog, table_values: list[TableValue]) -> list[Observation]:
     """One observation per table value, mapped by the catalog unless a layout named its code.
 
@@ -181,101 +131,31 @@ def _prose_obs(cat: Catalog, pv: ProseValue, code_hint: str | None = None) -> Ob
         pv.period, pv.num_start, pv.num_end, pv.start, pv.end, pv.part_of, pv.percent)
 
 
-def _unit_value(cat: Catalog, o: Observation) -> float:
-    """Money in yuan: a table or sentence in 万元 has already been scaled by its unit word."""
-    return o.value
-
-
-TEMPLATE_TABLE_NO = 1000  # table numbers of the national template's tables 2-4 (1002-1004)
-
-
-def _template_observations(reads: list[TableRead]) -> list[Observation]:
-    """An observation per template cell read or in doubt: a cell in doubt keeps no code (so it
-    makes no metric) and says why."""
-    out: list[Observation] = []
-    for read in reads:
-        table_no = TEMPLATE_TABLE_NO + (int(read.table[-1]) if read.table[-1].isdigit() else 0)
-        for c in read.cells:
-            if c.state not in ("read", "doubt"):
-                continue
-            code, breakdown = c.key
-            if not code:  # a legacy row whose label names no indicator: kept, unmapped
-                out.append(Observation(
-                    c.label, c.period, c.value, c.unit_word, c.qualifier, "table", None, "",  # type: ignore[arg-type]
-                    c.period, c.start, c.end, c.label_start, c.end, table_no=table_no,
-                    row_label=c.label, note=c.note or None))
-                continue
-            column = breakdown or code.rsplit(".", 1)[-1]
-            if c.state == "doubt":
-                out.append(Observation(
-                    c.label, column, None, None, "exact", "table", None, breakdown,  # type: ignore[arg-type]
-                    c.period, c.start, c.end, c.label_start, c.end, table_no=table_no,
-                    row_label=c.label, note=f"{code}: {c.note}"))
-                continue
-            out.append(Observation(
-                c.label, column, c.value, c.unit_word, c.qualifier, "table", code, breakdown,
-                c.period, c.start, c.end, c.label_start, c.end, table_no=table_no,
-                row_label=c.label, note=c.note or None))
-    return out
-
-
-def _prose_figures(prose: list[Observation]) -> dict[str, set[float]]:
-    """The exact year figures the prose states per indicator: what a legacy table's reading
-    may be checked against when its own arithmetic leaves a choice."""
-    out: dict[str, set[float]] = {}
-    for o in prose:
-        if o.indicator_code and o.period == "year" and o.qualifier == "exact":
-            out.setdefault(o.indicator_code, set()).add(o.value)
-    return out
-
-
-def _defer_to_template(generic: list[Observation], reads: list[TableRead]) -> None:
-    """A cell of a template table that the template reader settled (read, blank or in doubt)
-    is its to give: the header-driven reading of the same cell keeps no code."""
-    owned = {(c.key[0], c.key[1], c.period) for r in reads for c in r.cells
-             if c.state in ("read", "blank", "doubt")}
-    for o in generic:
-        if o.indicator_code and (o.indicator_code, o.breakdown, o.period) in owned:
-            o.indicator_code = None
-            o.note = "left to the national-template reader"
-
-
 def extract(doc: Document, report_year: int | None,
             template_version: str | None = None) -> Extraction:
+    """Every figure of a report, in this order of trust: the national template's tables (read
+    by their labels and settled by their arithmetic), the other tables (by their headers), the
+    legacy statistical tables in text, then the prose."""
     cat = catalog()
     text = doc.text
     ex = Extraction()
-    heads = headings(text)
-    grid_ranges = [(g.start, g.end) for g in doc.grids]
     ex.table_reads = read_national_tables(doc, template_version)
-    template_obs = _template_observations(ex.table_reads)
-    table_values: list[TableValue] = []
-    for i, g in enumerate(doc.grids):
-        table_values.extend(read_grid(cat, g, heading_context(heads, g.start), i))
-    streams = find_text_tables(text, grid_ranges)
-    for j, cells in enumerate(streams):
-        if cells:
-            ctx = heading_context(heads, cells[0].start)
-            table_values.extend(read_stream(cat, cells, ctx, len(doc.grids) + j))
-    ex.tables_found = len(doc.grids) + len(streams)
-    stream_ranges = [(c[0].start, c[-1].end) for c in streams if c]
-    legacy = find_legacy_tables(text, grid_ranges + stream_ranges)
-    table_ranges = grid_ranges + stream_ranges + [(r.start, r.end) for r in ex.table_reads] + \
-        [(t.start, t.end) for t in legacy]
+    table_values, table_ranges = _header_tables(cat, doc)
+    ex.tables_found = len(table_ranges)
+    legacy = find_legacy_tables(text, table_ranges)
+    table_ranges += [(r.start, r.end) for r in ex.table_reads] + [(t.start, t.end) for t in legacy]
 
     prose_obs = [_prose_obs(cat, pv) for pv in read_prose(text, table_ranges, report_year)]
     mark_category_lists(prose_obs, text)
     prose_obs += implied_observations(prose_obs, text)
     for code, pv in zero_statements(cat, text, table_ranges):
         prose_obs.append(_prose_obs(cat, pv, code_hint=code))
-    stated = _prose_figures(prose_obs)
-    legacy_reads = [read_legacy_table(t, cat, text, stated) for t in legacy]
-    ex.table_reads += legacy_reads
-    template_obs += _template_observations(legacy_reads)
+    # a legacy table's run-together figures may need what the prose states to be settled
+    ex.table_reads += [read_legacy_table(t, cat, text, prose_figures(prose_obs)) for t in legacy]
 
     generic = _table_observations(cat, table_values)
-    _defer_to_template(generic, ex.table_reads)
-    ex.observations = template_obs + generic + prose_obs
+    defer_to_template(generic, ex.table_reads)
+    ex.observations = template_observations(ex.table_reads) + generic + prose_obs
 
     # numbers without a count word (codes, phones, bare figures) are kept, unmapped
     covered = [(o.span_start, o.span_end) for o in ex.observations]
@@ -297,6 +177,22 @@ def extract(doc: Document, report_year: int | None,
     _resolve(cat, text, ex)
     _derive(cat, ex)
     return ex
+
+
+def _header_tables(cat: Catalog, doc: Document) -> tuple[list[TableValue], list[tuple[int, int]]]:
+    """The values of real grids and of tables flattened into text, read by their headers, and
+    the text ranges those tables cover."""
+    heads = headings(doc.text)
+    grid_ranges = [(g.start, g.end) for g in doc.grids]
+    values: list[TableValue] = []
+    for i, g in enumerate(doc.grids):
+        values.extend(read_grid(cat, g, heading_context(heads, g.start), i))
+    streams = find_text_tables(doc.text, grid_ranges)
+    for j, cells in enumerate(streams):
+        if cells:
+            ctx = heading_context(heads, cells[0].start)
+            values.extend(read_stream(cat, cells, ctx, len(doc.grids) + j))
+    return values, grid_ranges + [(c[0].start, c[-1].end) for c in streams if c]
 
 
 def _inside_any(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
@@ -350,25 +246,6 @@ def _bare_numbers(text: str, covered: list[tuple[int, int]]) -> list[re.Match[st
         out.append(m)
         m = search(text, m.end())
     return out
-
-
-class _Spans:
-    """Which offsets lie inside any of many spans, answered by bisection (documents can hold
-    thousands of figures, so a scan per figure would be quadratic)."""
-
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        merged: list[list[int]] = []
-        for a, b in sorted(spans):
-            if merged and a <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], b)
-            else:
-                merged.append([a, b])
-        self.starts = [a for a, _ in merged]
-        self.ends = [b for _, b in merged]
-
-    def contains(self, pos: int) -> bool:
-        i = bisect_right(self.starts, pos) - 1
-        return i >= 0 and pos < self.ends[i]
 
 
 def _resolve(cat: Catalog, text: str, ex: Extraction) -> None:

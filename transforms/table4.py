@@ -28,6 +28,11 @@ def _header_starts(sq: Squeezed) -> list[int]:
             if "尚未审结" in sq.text[i:i + 40] or "结果纠正" in sq.text[i:i + 20]]
 
 
+def _section_starts(sq: Squeezed) -> list[int]:
+    """Where section 四 (行政复议、行政诉讼) begins, for copies that lost the table's header."""
+    return [i for i in sq.find_all("行政复议") if "行政诉讼" in sq.text[i:i + 12]]
+
+
 def _blocks_add_up(acc: tuple[Piece | None, ...]) -> bool:
     """A partial reading is kept while every finished block of five adds up (or has a blank)."""
     if len(acc) % 5 or not acc:
@@ -55,9 +60,18 @@ def _figures_by_line(doc: Document, tokens: list[Token]) -> list[Token]:
 
 def read_table4(doc: Document, sq: Squeezed, spec: TemplateSpec) -> TableRead | None:
     starts = _header_starts(sq)
-    if not starts:
-        return None
-    h = starts[0]
+    if starts:
+        return _read_from(doc, sq, spec, starts[0], headerless=False)
+    # the header is lost: only a row of 15 whose three blocks all add up is table 4
+    for h in _section_starts(sq):
+        read = _read_from(doc, sq, spec, h, headerless=True)
+        if read is not None:
+            return read
+    return None
+
+
+def _read_from(doc: Document, sq: Squeezed, spec: TemplateSpec, h: int, headerless: bool
+               ) -> TableRead | None:
     ends = [e for e in (sq.text.find(w, h) for w in _SECTION_ENDS) if e > h]
     start = sq.start_of(h)
     end = min([sq.start_of(e) for e in ends] + [start + REACH, len(doc.text)])
@@ -83,4 +97,6 @@ def read_table4(doc: Document, sq: Squeezed, spec: TemplateSpec) -> TableRead | 
     read = TableRead("table4", "gb2019", layout, 1, 1, len(cols), start=start, end=end)
     read.cells = emit_row(choice, opts or [], found, doc.text, {})
     score(read, ids)
+    if headerless and (read.identities_held < len(ids) or read.count("doubt")):
+        return None
     return read

@@ -600,74 +600,12 @@ def _make_header_columns(cat: Catalog, header: list[Cell], n_values: int) -> lis
     return [_spec(cat, [c.text]) for c, _ in leaves]
 
 
-def _template_row(cat: Catalog, cells: list[Cell], context: str, table_no: int
-                  ) -> list[TableValue]:
-    """A bare row of figures whose header a copy lost: read it by the national template's
-    layout only when the context names the table and its own arithmetic holds."""
-    nums = [_parse(c.text) for c in cells]
-    if "行政复议" not in context or len(cells) != len(cat.table4_layout) or \
-            any(k not in ("num", "blank") for k, _, _ in nums):
-        return []
-    vals = [v if v is not None else 0.0 for _, v, _ in nums]
-    for block in range(0, len(vals), 5):
-        b = vals[block:block + 5]
-        if abs(sum(b[:4]) - b[4]) > 1e-6:
-            return []
-    out = []
-    for (code, breakdown), cell, (kind, v, q) in zip(cat.table4_layout, cells, nums):
-        if kind != "num" or v is None:
-            continue
-        out.append(TableValue(label="", label_path=[], column=code, context=context, value=v,
-                              qualifier=q, unit_word=None, period="year", breakdown=breakdown,
-                              cell=cell, label_cell=None, row_no=0, table_no=table_no,
-                              code=code))
-    return out
-
-
-def _headerless_rows(cat: Catalog, cells: list[Cell], kinds: list[str], context: str,
-                     table_no: int) -> list[TableValue]:
-    """Rows of table 3 whose requester header a copy lost: each row's seven figures are read by
-    the template's column order only when the last is the sum of the other six."""
-    layout = cat.table3_breakdowns
-    rows: list[_Row] = []
-    for c, kd in zip(cells, kinds):
-        if kd == "text":
-            if rows and not rows[-1].values:
-                rows[-1].labels.append(c)
-            else:
-                rows.append(_Row(labels=[c]))
-        elif rows:
-            rows[-1].values.append(c)
-    out: list[TableValue] = []
-    hier = _Hierarchy()
-    for i, row in enumerate(rows):
-        ctx = ""
-        for c in row.labels:
-            ctx = hier.push(c.text)
-        parsed = [_parse(c.text) for c in row.values]
-        if len(parsed) != len(layout) or any(k not in ("num", "blank", "dash") for k, _, _ in parsed):
-            continue
-        vals = [v or 0.0 for _, v, _ in parsed]
-        if parsed[-1][0] != "num" or abs(sum(vals[:-1]) - vals[-1]) > 1e-6:
-            continue
-        leaf = row.labels[-1] if row.labels else None
-        for b, cell, (kd, v, q) in zip(layout, row.values, parsed):
-            if kd != "num" or v is None:
-                continue
-            out.append(TableValue(
-                label=leaf.text if leaf else "", label_path=[c.text for c in row.labels],
-                column="", context="/".join(x for x in (context, ctx) if x), value=v,
-                qualifier=q, unit_word=None, period="year", breakdown=b, cell=cell,
-                label_cell=leaf, row_no=i, table_no=table_no))
-    return out
-
-
 def read_stream(cat: Catalog, cells: list[Cell], context: str, table_no: int) -> list[TableValue]:
     """Assemble rows from a flattened cell stream and read them."""
     kinds = [_kind(c.text) for c in cells]
     out: list[TableValue] = []
     if "text" not in kinds:
-        return _template_row(cat, cells, context, table_no)
+        return out  # bare figures: only the template reader can tell whose they are
     first_val = next((i for i, k in enumerate(kinds) if k in ("num", "dash", "unit", "blank")
                       and i > 0), None)
     if first_val is None:
@@ -677,7 +615,7 @@ def read_stream(cat: Catalog, cells: list[Cell], context: str, table_no: int) ->
     k = _header_end(cat, cells, kinds, 0, first_val, shape)
     header = cells[:k]
     if not header:
-        return _headerless_rows(cat, cells, kinds, context, table_no)
+        return out  # no header to read columns from: the template reader's business
     hier = _Hierarchy()
     rows: list[_Row] = []
     columns: list[_Column] | None = None
