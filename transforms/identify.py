@@ -265,7 +265,8 @@ def identify(text: str, title_hint: str | None = None, date_hint: str | None = N
                 provs[n] = provs.get(n, 0) + 1
         if provs:
             ident.province = max(provs, key=lambda p: provs[p])
-    if hints.get("region_code") and not ident.region_code and rep.region_source in (None, "hint"):
+    if hints.get("region_code") and not ident.region_code and (
+            rep.region_source in (None, "hint") or hints.get("region") == ident.region_name):
         ident.region_code = hints["region_code"]
     ident.issuer, ident.issuer_kind, ident.issuer_source = (rep.issuer, rep.issuer_kind,
                                                             rep.issuer_source)
