@@ -130,7 +130,8 @@ def identify_reports(items: list[WorkItem]) -> list[WorkItem]:
         if not _looks_like_report(it.doc.text):
             raise Unreadable("not a government information disclosure annual report "
                              "(no 信息公开 / annual-report wording in the text)")
-        it.ident = identify(it.doc.text, it.doc.title_hint, it.doc.date_hint, it.hints)
+        it.ident = identify(it.doc.text, it.doc.title_hint, it.doc.date_hint, it.hints,
+                            it.source_uri)
     return _guard(items, "identify", one)
 
 
@@ -144,7 +145,9 @@ def _report_row(it: WorkItem, ex: Extraction, checks: list[dict[str, Any]]) -> d
         "encoding": it.doc.encoding, "script": it.doc.script, "title": idn.title,
         "region_name": idn.region_name, "region_code": idn.region_code,
         "province": idn.province, "admin_level": idn.admin_level, "issuer": idn.issuer,
-        "issuer_type": idn.issuer_type, "report_year": idn.report_year,
+        "issuer_type": idn.issuer_type, "issuer_kind": idn.issuer_kind,
+        "issuer_source": idn.issuer_source, "region_source": idn.region_source,
+        "report_year": idn.report_year,
         "published_on": idn.published_on if isinstance(idn.published_on, date) else None,
         "template": idn.template, "template_version": idn.template_version, "status": status,
         "warnings": "; ".join(it.doc.warnings) or None, "n_chars": len(it.doc.text),

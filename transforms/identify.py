@@ -1,8 +1,8 @@
 """Who reports, for which year, in which format: the identifying columns of `reports`.
 
-Each field comes from the strongest evidence the text offers, and stays NULL when there is none:
-a region is taken only where the text names it as the reporting body (in the title, before
-人民政府 or before the year of the report), never from a neighbouring word.
+Each field comes from the strongest evidence the text offers, and stays NULL when there is none.
+Whose report it is (issuer, region) is read by `transforms.reporter`, which keeps where each
+guess came from; this module adds the title, the year covered, the signing date and the template.
 """
 from __future__ import annotations
 
@@ -11,21 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from transforms.numbers import cn_to_number
-from transforms.regions import MUNICIPALITIES, find_names, province_of, resolve
+from transforms.places import ISSUER_TYPE, Place
+from transforms.regions import MUNICIPALITIES, candidates, find_names, province_of
+from transforms.reporter import find_reporter
 
 _TITLE_WORDS = re.compile(r"(年度报告|工作报告|年报|工作汇报|年度工作报告)")
-_BODY_SUFFIX = (
-    "人民政府办公室", "人民政府办公厅", "人民政府", "政府办公室", "政府办公厅", "政府办", "办公厅",
-    "管理委员会", "管委会", "委员会", "办公室", "街道办事处", "局", "委", "厅", "署", "中心",
-    "院", "所", "站", "办", "政府", "部", "总局", "总署", "银行",
-)
-_GOV_SUFFIX = ("人民政府", "人民政府办公室", "人民政府办公厅", "政府办公室", "政府办公厅", "政府办",
-               "政府")
-_COMPILED_BY = re.compile(r"由([\u4e00-\u9fff()]{3,30}?(?:" + "|".join(_BODY_SUFFIX) + r"))(?:负责)?编制")
-_OTHER_SUFFIX = ("管理委员会", "管委会", "街道办事处", "镇人民政府", "乡人民政府", "开发区", "园区")
-_CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})年")
+_CN_YEAR = re.compile(r"([二〇○零一三四五六七八九]{4})年")
 _DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_DATE_CN_WORDS = re.compile(r"([二〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月"
+_DATE_CN_WORDS = re.compile(r"([二〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月"
                             r"([一二三四五六七八九十]{1,3})日")
 _DATE_ISO = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
 _LABELED_DATE = re.compile(r"(?:发布日期|发布时间|日期|时间|成文日期|印发日期)\s*[:：]?\s*"
@@ -38,8 +31,10 @@ _GB2019_TRIAL = ("本年新制作数量", "本年新公开数量", "对外公开
 # compiled once: identify runs per report, and patterns built per call (the issuer's region
 # pattern, one per region) churned re's cache and recompiled the [\u4e00-\u9fff] ones (~3 ms each)
 _PUNCT = re.compile(r"[。:,;]")
+# a line that is a sentence (本报告是根据…编制的…年度报告。) is no title
+_SENTENCE = re.compile(r"。|^(?:本报告|根据|依据|按照)")
 _PREV_TITLE_END = re.compile(r"\d{4}年$|政府$|局$")
-_LINE_TITLE_END = re.compile(r"(\d{4}年|年度|政府|局|委|办公室|厅)$")
+_LINE_TITLE_END = re.compile(r"(\d{4}年|年度|政府|局|委|办公室|厅|公开工作)$")
 _TITLE_IN_TEXT = re.compile(r"(?:编制|公布|发布)了?([\u4e00-\u9fff]{2,20}?(?:19|20)\d{2}\s*年度?"
                             r"(?:政府信息公开|政务公开)[\u4e00-\u9fff]{0,6}?(?:年度报告|工作报告))")
 _YEAR_WORD = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -50,14 +45,11 @@ _YEAR_REPORT = re.compile(r"((?:19|20)\d{2})\s*年度?(?:本级|全市|全区|�
                           r"[^。]{0,8}(?:年度报告|工作报告|年报)")
 _FIRST_YEAR = re.compile(r"条例(?:》)?(?:实施|施行)(?:的)?第一(?:个)?年|条例(?:》)?施行的第一个年度")
 _ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
-_SUBJECT_END = re.compile(r"(?:19|20)\d{2}\s*年|[二〇零一三四五六七八九]{4}年|政府信息公开|政务公开|关于")
 _TOWNSHIP_BODY = re.compile(r"(镇|乡|街道)(人民政府|办事处)")
-_TOWNSHIP_END = re.compile(r"(镇|乡|街道)(人民政府|办事处)$")
 _PROVINCE_GOV = re.compile(r"(?<![\u4e00-\u9fff]{2}[市县区])省人民政府|^省人民政府|省政府办公厅")
 _PREFECTURE_GOV = re.compile(r"(市|州|盟)人民政府")
 _COUNTY_GOV = re.compile(r"(县|区|旗)人民政府")
-_BODY_AFTER_NAME = re.compile(r"(人民政府|政府办公室|政府办|政府\d{4}年|\d{4}年(?:度)?(?:政府信息公开|政务公开))")
-_GOV_AFTER_REGION = re.compile(r"[\u4e00-\u9fff]{0,12}?(?:人民政府办公室|人民政府办公厅|人民政府)")
+_QUOTED = re.compile(r"《[^》]{0,100}》")
 _NATIONAL_WORDS = re.compile(r"国务院|中央|国家")
 _LEGACY = ("统计指标", "申请答复数", "依申请公开情况", "主动公开情况", "依申请公开政府信息",
            "主动公开政府信息情况", "答复数", "否决公开")
@@ -71,7 +63,10 @@ class Identity:
     province: str | None = None
     admin_level: str | None = None
     issuer: str | None = None
-    issuer_type: str | None = None
+    issuer_type: str | None = None  # government | department | other (the contract's)
+    issuer_kind: str | None = None  # government | general_office | department | township | zone
+    issuer_source: str | None = None  # title | text | hint
+    region_source: str | None = None  # title | issuer | text | hint | page | url
     report_year: int | None = None
     published_on: date | None = None
     template: str = "unknown"
@@ -80,9 +75,10 @@ class Identity:
 
 
 def find_title(text: str, hint: str | None) -> str | None:
-    lines = [ln.strip() for ln in text.split("\n", 40)[:40] if ln.strip()]
+    # a markdown heading's marks are not part of the title
+    lines = [ln.strip().lstrip("#").strip() for ln in text.split("\n", 40)[:40] if ln.strip()]
     for i, ln in enumerate(lines):
-        if "|" in ln or len(ln) > 70:
+        if "|" in ln or len(ln) > 70 or _SENTENCE.search(ln):
             continue
         if ":" in ln and _TITLE_WORDS.search(ln.rsplit(":", 1)[1]):
             ln = ln.rsplit(":", 1)[1].strip()
@@ -99,7 +95,7 @@ def find_title(text: str, hint: str | None) -> str | None:
     if hint and _TITLE_WORDS.search(hint):
         return hint
     m = _TITLE_IN_TEXT.search(text[:2000])
-    if m:
+    if m and not m.group(1).startswith(("我", "本")):  # 编制我单位2021年…: a sentence, no title
         return m.group(1)
     return None
 
@@ -111,8 +107,8 @@ def _year_candidates(text: str, title: str | None) -> int | None:
             return int(m.group(1))
         m = _CN_YEAR.search(title)
         if m:
-            v = cn_to_number(m.group(1).replace("〇", "零"))
-            digits = "".join(str("零一二三四五六七八九".find(c)) if c != "〇" else "0"
+            v = cn_to_number(m.group(1).replace("〇", "零").replace("○", "零"))
+            digits = "".join(str("零一二三四五六七八九".find(c)) if c not in "〇○" else "0"
                              for c in m.group(1))
             if digits.isdigit():
                 return int(digits)
@@ -144,7 +140,7 @@ def _parse_date(s: str) -> date | None:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         m = _DATE_CN_WORDS.search(s)
         if m:
-            y = int("".join(str("零一二三四五六七八九".find(c)) if c not in "〇" else "0"
+            y = int("".join(str("零一二三四五六七八九".find(c)) if c not in "〇○" else "0"
                             for c in m.group(1)))
             mo = cn_to_number(m.group(2))
             d = cn_to_number(m.group(3))
@@ -155,7 +151,10 @@ def _parse_date(s: str) -> date | None:
     return None
 
 
-def find_published(text: str, report_year: int | None, hint: str | None) -> date | None:
+def find_published(text: str, report_year: int | None, hint: str | None,
+                   signed: str | None = None) -> date | None:
+    """The date under the signature (a line that is only a date, else the date after the
+    signing body), else a labelled date near the top, else the page's date."""
     def plausible(d: date | None) -> bool:
         return d is not None and (report_year is None or report_year <= d.year <= report_year + 2)
 
@@ -178,6 +177,10 @@ def find_published(text: str, report_year: int | None, hint: str | None) -> date
         at = text.find("日", end)
     if found:
         return found
+    if signed:
+        d = _parse_date(signed.replace(" ", ""))
+        if plausible(d):
+            return d
     for m in _LABELED_DATE.finditer(text[:2000]):
         d = _parse_date(m.group(1))
         if plausible(d):
@@ -205,43 +208,6 @@ def find_template(text: str, report_year: int | None) -> tuple[str, str | None]:
     return "unknown", None
 
 
-def _subject(title: str) -> str:
-    """The part of a title before its year: who reports."""
-    subj = _SUBJECT_END.split(title, 1)[0]
-    return subj.strip(" 《》")
-
-
-def _issuer(text: str, title: str | None, region: str | None) -> str | None:
-    if title:
-        subj = _subject(title)
-        if subj.endswith(_BODY_SUFFIX) and len(subj) >= 2:
-            return subj
-    head = text[:1500]
-    m = _COMPILED_BY.search(head)
-    if m:
-        return m.group(1)
-    if region and title and region in title:
-        # the first place the region is followed by its government (re.escape(region) + the
-        # tail, searched; without compiling a pattern per region)
-        at = head.find(region)
-        while at >= 0:
-            m = _GOV_AFTER_REGION.match(head, at + len(region))
-            if m:
-                return head[at:m.end()]
-            at = head.find(region, at + 1)
-    return None
-
-
-def _issuer_type(issuer: str | None, title_subject_is_region: bool) -> str | None:
-    if issuer:
-        if issuer.endswith(_OTHER_SUFFIX) or _TOWNSHIP_END.search(issuer):
-            return "other"
-        if issuer.endswith(_GOV_SUFFIX):
-            return "government"
-        return "department"
-    return "government" if title_subject_is_region else None
-
-
 def _level_from_words(s: str) -> str | None:
     if _TOWNSHIP_BODY.search(s):
         return "township"
@@ -254,8 +220,23 @@ def _level_from_words(s: str) -> str | None:
     return None
 
 
+def _level(place: Place | None, year: int | None) -> str | None:
+    if place is None:
+        return None
+    if place.kind == "township":
+        return "township"
+    if place.division is not None:
+        return "province" if place.division.name in MUNICIPALITIES else place.division.level
+    if place.kind == "division":  # a name several divisions share, all of one level (鼓楼区)
+        levels = {d.level for d in candidates(place.name, year)}
+        return levels.pop() if len(levels) == 1 else None
+    return None
+
+
 def identify(text: str, title_hint: str | None = None, date_hint: str | None = None,
-             hints: dict[str, str] | None = None) -> Identity:
+             hints: dict[str, str] | None = None, source_uri: str | None = None) -> Identity:
+    """The identifying columns of a report; `title_hint` is the web page's <title>,
+    `source_uri` where the bytes came from (read only when the text names no region)."""
     hints = hints or {}
     ident = Identity()
     ident.title = find_title(text, title_hint)
@@ -263,36 +244,20 @@ def identify(text: str, title_hint: str | None = None, date_hint: str | None = N
     if year is None and hints.get("year", "").isdigit():
         year = int(hints["year"])
     ident.report_year = year
-    ident.published_on = find_published(text, year, date_hint)
     ident.template, ident.template_version = find_template(text, year)
 
     head = text[:1500]
-    tail = text[-800:]
     mentions = find_names(text, year)
-    mentioned = {n for _, _, n in mentions}
-    region: str | None = None
-    # 1. the title's subject
-    if ident.title:
-        t_names = find_names(ident.title, year)
-        if t_names:
-            region = t_names[-1][2] if _same_chain(t_names, year) else t_names[0][2]
-    # 2. a name written as the reporting body or before the report's year
-    if region is None:
-        for s, e, n in find_names(head, year) + [(s + len(text) - len(tail), e + len(text) - len(tail), n)
-                                                for s, e, n in find_names(tail, year)]:
-            if _BODY_AFTER_NAME.match(text[e:e + 12]):
-                region = n
-                break
-    if region is None and hints.get("region"):
-        region = hints["region"]
-    ident.region_name = region
-    div = resolve(region, year, mentioned) if region else None
-    if div:
-        ident.region_code = div.code
-        ident.province = div.province
-        ident.admin_level = "province" if div.name in MUNICIPALITIES else div.level
-    elif region:
-        ident.province = province_of(region, year)
+    rep = find_reporter(text, ident.title, year, mentions, hints, title_hint, source_uri)
+    ident.published_on = find_published(text, year, date_hint, rep.signed)
+    place = rep.place
+    if place is not None:
+        ident.region_name = place.name
+        ident.region_code = place.division.code if place.division else None
+        ident.region_source = rep.region_source
+    ident.province = rep.province
+    if ident.province is None and place is not None and place.kind == "division":
+        ident.province = province_of(place.name, year)  # 鼓楼区: unknown; 城关区…: maybe one
     if ident.province is None:
         provs: dict[str, int] = {}
         for _, _, n in mentions:
@@ -300,18 +265,17 @@ def identify(text: str, title_hint: str | None = None, date_hint: str | None = N
                 provs[n] = provs.get(n, 0) + 1
         if provs:
             ident.province = max(provs, key=lambda p: provs[p])
-    if hints.get("region_code") and not ident.region_code:
+    if hints.get("region_code") and not ident.region_code and (
+            rep.region_source in (None, "hint") or hints.get("region") == ident.region_name):
         ident.region_code = hints["region_code"]
-    ident.issuer = _issuer(text, ident.title, region) or hints.get("issuer")
-    subject_is_region = bool(ident.title and region and
-                             "".join(n for _, _, n in find_names(_subject(ident.title), year))
-                             == _subject(ident.title))
-    ident.issuer_type = _issuer_type(ident.issuer, subject_is_region)
-    if ident.admin_level is None:
-        ident.admin_level = _level_from_words((ident.issuer or "") + " " + head)
-    if ident.issuer and _TOWNSHIP_END.search(ident.issuer):
-        ident.admin_level = "township"
-    if region is None and _is_central(ident.issuer, head):
+    ident.issuer, ident.issuer_kind, ident.issuer_source = (rep.issuer, rep.issuer_kind,
+                                                            rep.issuer_source)
+    ident.issuer_type = ISSUER_TYPE.get(ident.issuer_kind) if ident.issuer_kind else None
+    ident.admin_level = _level(place, year)
+    if ident.admin_level is None and (place is None or place.kind != "zone"):
+        # the words of the report itself, not of the documents it cites (《…省人民政府…》)
+        ident.admin_level = _level_from_words((ident.issuer or "") + " " + _QUOTED.sub("", head))
+    if place is None and _is_central(ident.issuer, head):
         ident.admin_level = "national"
     return ident
 
@@ -325,8 +289,3 @@ def _is_central(issuer: str | None, head: str) -> bool:
     if not issuer or not _CENTRAL.match(issuer):
         return False
     return bool(_NATIONAL_WORDS.search(issuer + head[:600]))
-
-
-def _same_chain(names: list[tuple[int, int, str]], year: int | None) -> bool:
-    """Names in a title like 吉林市龙潭区 form a chain: the last (lowest) one is the subject."""
-    return len(names) > 1 and all(b[0] == a[1] for a, b in zip(names, names[1:]))

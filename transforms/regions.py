@@ -32,17 +32,31 @@ class Division:
     province_code: str
     city: str | None
     city_code: str | None
+    short: str = ""  # the name without its level word (来凤 for 来凤县), as the table gives it
 
 
 def _short_form(name: str, short: str) -> str:
     """How reports commonly write an autonomous unit: 临夏回族自治州 -> 临夏州, 沧源佤族自治县 ->
-    沧源县. Ordinary names are written in full and get no short form."""
-    if not short or len(short) < 2 or not name.endswith(("自治州", "自治县", "自治旗")):
+    沧源县, 宁夏回族自治区 -> 宁夏. Ordinary names are written in full and get no short form."""
+    if not short or len(short) < 2 or not name.endswith(("自治州", "自治县", "自治旗", "自治区")):
         return ""
-    for suffix, tail in (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")):
+    for suffix, tail in (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗"), ("自治区", "")):
         if name.endswith(suffix):
             return short + tail
     return ""
+
+
+def _stem(name: str, short: str) -> str:
+    """The name without its level word: the table's short form, else the name cut."""
+    stem = short or name
+    for word in _LEVEL_WORDS:
+        if stem.endswith(word) and len(stem) > len(word) + 1:
+            stem = stem[:-len(word)]
+            break
+    for people in ("族",):  # 东乡族 -> 东乡: a people's name is not part of the place's
+        if stem.endswith(people) and len(stem) > 2:
+            stem = stem[:-1]
+    return stem
 
 
 def _table_path() -> Path:
@@ -58,7 +72,10 @@ def _table_path() -> Path:
 
 
 _COLS = ["year", "rank", "province_name", "city_name", "county_name", "province_adcode",
-         "city_adcode", "county_adcode", "city_short", "county_short"]
+         "city_adcode", "county_adcode", "province_short", "city_short", "county_short"]
+# level words a short name may still end with (东乡族自治县), longest first
+_LEVEL_WORDS = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "省", "市", "县", "区",
+                "旗", "州", "盟")
 
 
 @lru_cache(maxsize=1)
@@ -88,24 +105,27 @@ def _divisions(year: int) -> tuple[list[Division], dict[str, str]]:
     rows = zip(*([v or "" for v in t.column(c).to_pylist()] for c in _COLS[1:]))
     out: list[Division] = []
     shorts: dict[str, str] = {}
-    for (rank, prov, city_name, county_name, prov_code, city_code, county_code, city_short,
-         county_short) in rows:
+    for (rank, prov, city_name, county_name, prov_code, city_code, county_code, prov_short,
+         city_short, county_short) in rows:
         city = city_name or None
         if city in _PSEUDO_CITIES:
             city = None
         short = ""
         if rank == "1":
-            d = Division(prov, prov_code, "province", prov, prov_code, None, None)
+            d = Division(prov, prov_code, "province", prov, prov_code, None, None,
+                         _stem(prov, prov_short))
+            short = _short_form(prov, prov_short)
         elif rank == "2":
             if not city:
                 continue
-            d = Division(city, city_code, "prefecture", prov, prov_code, None, None)
+            d = Division(city, city_code, "prefecture", prov, prov_code, None, None,
+                         _stem(city, city_short))
             short = _short_form(city, city_short)
         else:
             if not county_name or county_name in _PSEUDO_CITIES:
                 continue
             d = Division(county_name, county_code, "county", prov, prov_code, city,
-                         city_code if city else None)
+                         city_code if city else None, _stem(county_name, county_short))
             short = _short_form(county_name, county_short)
         out.append(d)
         if short:
@@ -197,6 +217,25 @@ def resolve(name: str, year: int | None, mentioned: set[str]) -> Division | None
     if scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
         return scored[0][1]
     return None
+
+
+@lru_cache(maxsize=16)
+def _by_stem(year: int) -> dict[str, list[Division]]:
+    out: dict[str, list[Division]] = {}
+    for d in _divisions(year)[0]:
+        if d.short:
+            out.setdefault(d.short, []).append(d)
+    return out
+
+
+def stem_divisions(stem: str, year: int | None) -> list[Division]:
+    """Divisions whose name without its level word is `stem` (平潭 -> 平潭县)."""
+    return list(_by_stem(table_year(year)).get(stem, []))
+
+
+def divisions(year: int | None) -> list[Division]:
+    """Every division in force in the year (the table's nearest year)."""
+    return list(_divisions(table_year(year))[0])
 
 
 def province_of(name: str, year: int | None) -> str | None:

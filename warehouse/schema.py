@@ -32,7 +32,7 @@ REPORT_COLUMNS = (
     "report_id", "source_uri", "media_type", "encoding", "script", "title", "region_name",
     "region_code", "province", "admin_level", "issuer", "issuer_type", "report_year",
     "published_on", "template", "template_version", "status", "warnings", "n_chars",
-    "extractor_version", "run_id", "loaded_at",
+    "extractor_version", "run_id", "loaded_at", "region_source", "issuer_kind", "issuer_source",
 )
 
 
@@ -124,6 +124,13 @@ select r.report_id, r.source_uri, r.template, r.report_year,
          and sum(t.identities_failed) = 0 as fully_read
 from reports r left join table_reads t using (report_id)
 group by r.report_id, r.source_uri, r.template, r.report_year""",
+    ]),
+    (4, "where each identity guess came from, and the issuer's finer kind", [
+        # title | issuer | text | hint | page | url: users filter on how far to trust a region
+        "alter table reports add column if not exists region_source varchar",
+        # government | general_office | department | township | zone (issuer_type stays coarse)
+        "alter table reports add column if not exists issuer_kind varchar",
+        "alter table reports add column if not exists issuer_source varchar",
     ]),
 ]
 

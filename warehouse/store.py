@@ -27,6 +27,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
         ("report_year", pa.int32()), ("published_on", pa.date32()), ("template", _T),
         ("template_version", _T), ("status", _T), ("warnings", _T), ("n_chars", pa.int32()),
         ("extractor_version", _T), ("run_id", _T), ("loaded_at", pa.timestamp("us")),
+        ("region_source", _T), ("issuer_kind", _T), ("issuer_source", _T),
     ]),
     "metrics": pa.schema([
         ("report_id", _T), ("indicator_code", _T), ("breakdown", _T), ("period", _T),
