@@ -232,11 +232,19 @@ def cmd_status(args: argparse.Namespace) -> int:
             (select count(*) from reports where status = 'empty')""").fetchone()
         runs = con.execute("""select run_id[:8], started_at, inputs, loaded, skipped, quarantined,
             metrics, failed_checks, seconds from runs order by started_at desc limit 5""").fetchall()
+        tables = con.execute("""select count(*) filter (where fully_read),
+            count(*) filter (where tables_found > 0 and not coalesce(fully_read, false)),
+            coalesce(sum(cells_read), 0), coalesce(sum(cells_expected), 0),
+            coalesce(sum(cells_in_doubt), 0), coalesce(sum(identities_failed), 0)
+            from report_completeness""").fetchone()
     finally:
         con.close()
     print(f"warehouse {args.warehouse}")
     print(f"  reports {counts[0]} (partial {counts[4]}, empty {counts[5]}), metrics {counts[1]}, "
           f"failed checks {counts[2]}, quarantined inputs {counts[3]}")
+    print(f"  tables: {tables[0]} reports with tables 2-4 fully read, {tables[1]} read in part; "
+          f"cells read {tables[2]} of {tables[3]}, in doubt {tables[4]}, "
+          f"identities failed {tables[5]} (view report_completeness)")
     print("last runs:")
     print(format_result(["run", "started_at", "inputs", "loaded", "skipped", "quarantined",
                          "metrics", "failed_checks", "seconds"], runs, "table"))

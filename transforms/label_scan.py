@@ -21,6 +21,9 @@ from transforms.template_spec import RowSpec
 
 # characters a label never depends on; removed from the searched copy
 _DROPPED = np.array([ord(c) for c in " \t\r\n\f\v\u3000“”\"'‘’「」"], dtype=np.uint32)
+# what a found label is worth to a chain: a row with figures more than a heading over rows
+# (pdftotext prints a rowspan heading beside the second of its rows, out of order)
+_WEIGHT = {"row": 1.0, "group": 0.4, "anchor": 0.6}
 # the widest gap, in searched characters, between two consecutive rows of one table: a markdown
 # copy repeats a block header (| 类别 | 数据1 | … |) between rows; prose between rows is not a table
 MAX_GAP = 1200
@@ -125,7 +128,8 @@ def locate(sq: Squeezed, rows: list[RowSpec], lo: int = 0, hi: int | None = None
     best: list[float] = []
     prev: list[int] = []
     for i, f in enumerate(occ):
-        score, back = 1.0 + (0.01 if f.numbered else 0.0), -1
+        gain = _WEIGHT[f.row.kind] + (0.01 if f.numbered else 0.0)
+        score, back = gain, -1
         for j in range(i - 1, -1, -1):
             g = occ[j]
             if f.s_start - g.s_end > MAX_GAP:
@@ -133,7 +137,7 @@ def locate(sq: Squeezed, rows: list[RowSpec], lo: int = 0, hi: int | None = None
                     break
                 continue
             if g.row.order < f.row.order and g.s_end <= f.s_start:
-                cand = best[j] + 1.0 + (0.01 if f.numbered else 0.0)
+                cand = best[j] + gain
                 if cand > score:
                     score, back = cand, j
         best.append(score)

@@ -226,6 +226,7 @@ def read_legacy_table(table: LegacyTable, cat: Catalog, text: str,
             if c.unit_word:
                 c.unit_word = unit
         read.cells.extend(cells)
+    read.close_range()
     for ident in ids:  # counted on the settled readings
         status = ident.evaluate(lambda k: _value(choices, keys, opts, k))
         if status == "hold":

@@ -100,9 +100,10 @@ def _read_table2(doc: Document, sq: Squeezed, spec: TemplateSpec, hint: str | No
                      sum(1 for r in spec.rows_of("table2")
                          if r.has_figures and version in r.versions),
                      sum(1 for f in found if f.row.has_figures), expected,
-                     start=found[0].start, end=segs[-1][2])
+                     start=found[0].start)
     for choice, opts, f, units in rows:
         read.cells.extend(emit_row(choice, opts, f, doc.text, units))
+    read.close_range()
     return read
 
 
@@ -137,9 +138,9 @@ def _read_table3(doc: Document, sq: Squeezed, spec: TemplateSpec, hint: str | No
     for layout_cols in candidates:
         read = TableRead("table3", version, "/".join(sorted(layouts)), rows_expected,
                          sum(1 for f, _ in runs if f.row.kind == "row"),
-                         rows_expected * len(layout_cols), start=found[0].start,
-                         end=found[-1].end)
+                         rows_expected * len(layout_cols), start=found[0].start)
         _solve(doc, runs, layout_cols, ids, collapsed, spec, read.cells)
+        read.close_range()
         score(read, ids)
         if best is None or (read.identities_failed, -read.identities_held) < \
                 (best.identities_failed, -best.identities_held):

@@ -367,7 +367,7 @@ def zero_statements(cat: Catalog, text: str, skip: list[tuple[int, int]]) -> lis
             continue
         for code, rx in rules:
             m = rx.search(sent)
-            if not m:
+            if not m or (skip and _inside(skip, s0 + m.start())):
                 continue
             # a figure in the same sentence means it is not a zero statement for that code
             out.append((code, ProseValue(

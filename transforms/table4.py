@@ -96,6 +96,7 @@ def _read_from(doc: Document, sq: Squeezed, spec: TemplateSpec, h: int, headerle
     found = Found(_ROW, start, sq.end_of(h + 4), h, h + 4, False)
     read = TableRead("table4", "gb2019", layout, 1, 1, len(cols), start=start, end=end)
     read.cells = emit_row(choice, opts or [], found, doc.text, {})
+    read.close_range()
     score(read, ids)
     if headerless and (read.identities_held < len(ids) or read.count("doubt")):
         return None

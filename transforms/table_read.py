@@ -54,6 +54,13 @@ class TableRead:
     def count(self, state: str) -> int:
         return sum(1 for c in self.cells if c.state == state)
 
+    def close_range(self) -> None:
+        """End the table's text range at the last figure or label it read: the text after it
+        is not the table's (prose, another table)."""
+        ends = [c.end for c in self.cells if c.state != "missing"] + \
+            [c.label_start + len(c.label) for c in self.cells]
+        self.end = max([self.start] + ends)
+
 
 def is_collapsed(text: str, found: list[Found]) -> bool:
     """Crawler text with its blanks removed: fewer separators than two per row in the table."""

@@ -56,11 +56,15 @@ def prose_figures(prose: list[Observation]) -> dict[str, set[float]]:
 
 
 def defer_to_template(generic: list[Observation], reads: list[TableRead]) -> None:
-    """A cell of a template table that the template reader settled (read, blank or in doubt)
-    is its to give: the header-driven reading of the same cell keeps no code."""
+    """A cell the template readers settled (read, blank or in doubt), and anything printed
+    inside a table they read, is theirs to give: the header-driven reading keeps no code."""
     owned = {(c.key[0], c.key[1], c.period) for r in reads for c in r.cells
              if c.state in ("read", "blank", "doubt")}
+    ranges = [(r.start, r.end) for r in reads]
     for o in generic:
-        if o.indicator_code and (o.indicator_code, o.breakdown, o.period) in owned:
+        if not o.indicator_code:
+            continue
+        if (o.indicator_code, o.breakdown, o.period) in owned or \
+                any(a <= o.span_start < b for a, b in ranges):
             o.indicator_code = None
-            o.note = "left to the national-template reader"
+            o.note = "left to the template reader"
