@@ -19,9 +19,10 @@ _SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 
 def warm() -> None:
-    from transforms import regions
+    from transforms import origin, regions
     for year in regions._year_list():
         regions._index(year)
+    origin._name_index()  # hosts and file names are read against the pinyin of these names
     samples = sorted(_SAMPLES.glob("*.txt"))[:5] if _SAMPLES.is_dir() else []
     if samples:
         stages.run_batch([stages.WorkItem(source_uri=str(p), path=str(p)) for p in samples])

@@ -11,10 +11,11 @@ from bisect import bisect_right
 
 from transforms.cell_tokens import Token, cell_token
 from transforms.document import Cell, Grid
+from transforms.numbers import parse_cell
 
 
 def _has_figure(row: list[Cell]) -> bool:
-    return any(cell_token(c.text, c.start, c.end).kind == "num" for c in row)
+    return any(parse_cell(c.text)[0] == "num" for c in row if c.text)
 
 
 def grid_at(grids: list[Grid], pos: int) -> tuple[Grid, int, int] | None:
@@ -24,18 +25,34 @@ def grid_at(grids: list[Grid], pos: int) -> tuple[Grid, int, int] | None:
     if i < 0 or pos > grids[i].end:
         return None
     g = grids[i]
-    for r, row in enumerate(g.rows):
-        for c, cell in enumerate(row):
-            if cell.start <= pos <= cell.end and cell.end > cell.start:
-                return g, r, c
+    rows = [row[0].start if row else g.start for row in g.rows]
+    r = max(0, bisect_right(rows, pos) - 1)  # rows are laid out one line each, in order
+    for c, cell in enumerate(g.rows[r]):
+        if cell.start <= pos <= cell.end and cell.end > cell.start:
+            return g, r, c
     return None
 
 
 def _header_above(g: Grid, r: int) -> list[Cell] | None:
+    figures = _figure_rows(g)
     for k in range(r - 1, -1, -1):
-        if not _has_figure(g.rows[k]):
+        if not figures[k]:
             return g.rows[k]
     return None
+
+
+_FIGURE_ROWS: dict[int, tuple[Grid, list[bool]]] = {}
+
+
+def _figure_rows(g: Grid) -> list[bool]:
+    """Which rows of a grid hold a figure; kept for the last grids asked about (each row of a
+    table asks about the rows above it)."""
+    hit = _FIGURE_ROWS.get(id(g))
+    if hit is None or hit[0] is not g:
+        if len(_FIGURE_ROWS) > 64:
+            _FIGURE_ROWS.clear()
+        hit = _FIGURE_ROWS[id(g)] = (g, [_has_figure(row) for row in g.rows])
+    return hit[1]
 
 
 def row_tokens(g: Grid, r: int, c: int) -> list[Token]:

@@ -11,6 +11,7 @@ table's: the one, if exactly one, under which no equation fails.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from transforms.rules import Rule, rules
@@ -82,12 +83,17 @@ def _instances(rule: Rule, cells: set[Key], strict: bool) -> Iterable[Identity]:
                 yield Identity(rule.name, total, parts)
 
 
-def identities_for(cells: set[Key], template: str = "gb2019", strict: bool = False
-                   ) -> list[Identity]:
+def identities_for(cells: frozenset[Key] | set[Key], template: str = "gb2019",
+                   strict: bool = False) -> list[Identity]:
     """Every equation of checks.csv that the given cells (a table in one version) can hold.
 
     The template tables print every part of their sums; `strict` (for local legacy tables,
     which often list only some parts under 其中) takes a sum only when all its parts are there."""
+    return list(_identities_for(frozenset(cells), template, strict))
+
+
+@lru_cache(maxsize=256)
+def _identities_for(cells: frozenset[Key], template: str, strict: bool) -> tuple[Identity, ...]:
     out: list[Identity] = []
     for rule in rules():
         if rule.scope == "never" or rule.kind not in ("sum", "balance", "breakdown_sum"):
@@ -95,7 +101,7 @@ def identities_for(cells: set[Key], template: str = "gb2019", strict: bool = Fal
         if rule.template not in ("", template):
             continue
         out.extend(_instances(rule, cells, strict))
-    return out
+    return tuple(out)
 
 
 @dataclass

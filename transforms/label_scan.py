@@ -19,14 +19,17 @@ import numpy as np
 from extractors.textutil import code_points, from_code_points
 from transforms.template_spec import RowSpec
 
-# characters a label never depends on; removed from the searched copy
-_DROPPED = np.array([ord(c) for c in " \t\r\n\f\v\u3000“”\"'‘’「」"], dtype=np.uint32)
+# characters a label never depends on, removed from the searched copy: a lookup table over the
+# basic plane (characters beyond it are kept)
+_KEEP = np.ones(0x10000, dtype=bool)
+_KEEP[[ord(c) for c in " \t\r\n\f\v\u3000“”\"'‘’「」"]] = False
 # what a found label is worth to a chain: a row with figures more than a heading over rows
 # (pdftotext prints a rowspan heading beside the second of its rows, out of order)
 _WEIGHT = {"row": 1.0, "group": 0.4, "anchor": 0.6}
 # the widest gap, in searched characters, between two consecutive rows of one table: a markdown
 # copy repeats a block header (| 类别 | 数据1 | … |) between rows; prose between rows is not a table
 MAX_GAP = 1200
+_LONGEST_KEY = 40  # no key of template_rows.csv is longer, with its row number
 
 
 class Squeezed:
@@ -34,10 +37,13 @@ class Squeezed:
 
     def __init__(self, text: str) -> None:
         cps = code_points(text)
-        keep = ~np.isin(cps, _DROPPED)
+        keep = _KEEP[np.minimum(cps, 0xFFFF)] | (cps > 0xFFFF)
         self.where = np.flatnonzero(keep)
         self.text = from_code_points(cps[keep])
         self.source = text
+        # a row's occurrences, kept: the readers locate each table once per template version,
+        # and most rows are the same in both
+        self.found: dict[int, list["Found"]] = {}
 
     def start_of(self, i: int) -> int:
         """The offset in the original text of searched character i."""
@@ -88,7 +94,10 @@ class Found:
 
 def _occurrences(sq: Squeezed, row: RowSpec) -> list[Found]:
     """Every place the row's label is printed (a required number present)."""
+    if row.order in sq.found:
+        return sq.found[row.order]
     out: list[Found] = []
+    sq.found[row.order] = out
     taken: list[tuple[int, int]] = []  # a shorter key inside a longer one's match is the same label
     for key in row.keys:
         for at in sq.find_all(key):
@@ -133,8 +142,8 @@ def locate(sq: Squeezed, rows: list[RowSpec], lo: int = 0, hi: int | None = None
         for j in range(i - 1, -1, -1):
             g = occ[j]
             if f.s_start - g.s_end > MAX_GAP:
-                if g.s_start < f.s_start - 4 * MAX_GAP:
-                    break
+                if g.s_start < f.s_start - MAX_GAP - _LONGEST_KEY:
+                    break  # sorted by start: no earlier occurrence can end close enough
                 continue
             if g.row.order < f.row.order and g.s_end <= f.s_start:
                 cand = best[j] + gain
@@ -153,11 +162,14 @@ def locate(sq: Squeezed, rows: list[RowSpec], lo: int = 0, hi: int | None = None
 
 def _latest(chain: list[Found], occ: list[Found]) -> list[Found]:
     """Each row at its last occurrence between its neighbours in the chain."""
+    of_row: dict[int, list[Found]] = {}
+    for g in occ:
+        of_row.setdefault(g.row.order, []).append(g)
     out: list[Found] = []
     for k, f in enumerate(chain):
         after = out[-1].s_end if out else -1
         before = chain[k + 1].s_start if k + 1 < len(chain) else f.s_start + 1
-        same = [g for g in occ if g.row is f.row and g.s_start >= after
-                and g.s_end <= before and g.s_start >= f.s_start]
+        same = [g for g in of_row[f.row.order] if g.s_start >= max(after, f.s_start)
+                and g.s_end <= before]
         out.append(max(same, key=lambda g: g.s_start) if same else f)
     return out

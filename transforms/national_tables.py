@@ -171,16 +171,23 @@ def _solve(doc: Document, runs: list[tuple[Found, list[Token]]], cols: list[Colu
 def read_national_tables(doc: Document, version_hint: str | None = None) -> list[TableRead]:
     """Tables 2, 3 and 4 of a report, as far as its text holds them."""
     text = doc.text
-    if "第二十条" not in text and "申请" not in text and "行政复议" not in text:
+    # words no copy of each table can lack (most reports before 2019 have none of them)
+    wanted = [reader for reader, words in ((_read_table2, ("第二十条",)),
+                                           (_read_table3, ("新收", "上年结转", "结转下年")),
+                                           (_read_table4, ("结果维持", "行政诉讼")))
+              if any(w in text for w in words)]
+    if not wanted:
         return []
     spec = template_spec()
     sq = Squeezed(text)
     out: list[TableRead] = []
-    for reader in (_read_table2, _read_table3):
+    for reader in wanted:
         read = reader(doc, sq, spec, version_hint)
         if read is not None:
             out.append(read)
-    t4 = read_table4(doc, sq, spec)
-    if t4 is not None:
-        out.append(t4)
     return out
+
+
+def _read_table4(doc: Document, sq: Squeezed, spec: TemplateSpec, hint: str | None
+                 ) -> TableRead | None:
+    return read_table4(doc, sq, spec, national=hint in VERSIONS)

@@ -19,7 +19,9 @@ from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import unquote, urlsplit
 
 from transforms.places import Place, parse_body
-from transforms.regions import Division, candidates, divisions, table_year
+from transforms.regions import Division, _year_list, candidates, divisions, table_year
+
+FIRST_YEAR = 2007  # the regulation took effect in 2008: no report covers an earlier year
 
 _LEVEL = {"province": 0, "prefecture": 1, "county": 2}
 # host labels and path words that are never a place
@@ -43,7 +45,7 @@ def _portals() -> tuple[tuple[str, str], ...]:
                      if r["host"] and not r["host"].startswith("#"))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)  # every division name of every year: a smaller cache would thrash
 def _readings(word: str) -> frozenset[str]:
     """Every pinyin of a name (朝阳: chaoyang and zhaoyang), so that a host written with any of
     them is found, and two places that can sound alike (朝阳, 潮阳) are seen to be ambiguous."""
@@ -57,21 +59,40 @@ def _readings(word: str) -> frozenset[str]:
     return frozenset(r for r in readings if r.isascii() and r.isalpha())
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=1)
+def _name_index() -> dict[str, tuple[str, ...]]:
+    """pinyin -> the names of the divisions read so (来凤县: laifeng, laifengxian), over every
+    year reports cover. Built once: a year's names are nearly all the next year's, and the
+    pinyin of 3,600 names is the costly part."""
+    index: dict[str, set[str]] = {}
+    seen: set[str] = set()
+    for year in (y for y in _year_list() if y >= FIRST_YEAR):
+        for d in divisions(year):
+            if d.name in seen or len(d.short) < 2:
+                continue
+            seen.add(d.name)
+            level_word = d.name[len(d.short):] if d.name.startswith(d.short) else ""
+            for stem in _readings(d.short):
+                keys = {stem}
+                if len(level_word) == 1:
+                    keys.update(stem + w for w in _readings(level_word))
+                for k in keys:
+                    index.setdefault(k, set()).add(d.name)
+    return {k: tuple(sorted(v)) for k, v in index.items()}
+
+
+@lru_cache(maxsize=32)
 def _pinyin_index(year: int) -> dict[str, tuple[Division, ...]]:
-    """pinyin -> divisions: 来凤县 is found as laifeng and as laifengxian."""
-    index: dict[str, list[Division]] = {}
+    """pinyin -> the divisions in force in the year that it reads."""
+    by_name: dict[str, list[Division]] = {}
     for d in divisions(year):
-        if len(d.short) < 2:
-            continue
-        level_word = d.name[len(d.short):] if d.name.startswith(d.short) else ""
-        for stem in _readings(d.short):
-            keys = {stem}
-            if len(level_word) == 1:
-                keys.update(stem + w for w in _readings(level_word))
-            for k in keys:
-                index.setdefault(k, []).append(d)
-    return {k: tuple(v) for k, v in index.items()}
+        by_name.setdefault(d.name, []).append(d)
+    out: dict[str, tuple[Division, ...]] = {}
+    for key, names in _name_index().items():
+        found = tuple(d for n in names for d in by_name.get(n, ()))
+        if found:
+            out[key] = found
+    return out
 
 
 def _settle(cands: list[Division], context: set[str]) -> Division | None:

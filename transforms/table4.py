@@ -58,11 +58,15 @@ def _figures_by_line(doc: Document, tokens: list[Token]) -> list[Token]:
     return out
 
 
-def read_table4(doc: Document, sq: Squeezed, spec: TemplateSpec) -> TableRead | None:
+def read_table4(doc: Document, sq: Squeezed, spec: TemplateSpec, national: bool = True
+                ) -> TableRead | None:
+    """Table 4 from its header; in a national-template report whose copy lost the header, the
+    row of 15 after the section's title, if its three blocks all add up."""
     starts = _header_starts(sq)
     if starts:
         return _read_from(doc, sq, spec, starts[0], headerless=False)
-    # the header is lost: only a row of 15 whose three blocks all add up is table 4
+    if not national:
+        return None
     for h in _section_starts(sq):
         read = _read_from(doc, sq, spec, h, headerless=True)
         if read is not None:

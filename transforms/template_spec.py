@@ -70,6 +70,8 @@ class TemplateSpec:
         for row in self.rows:
             if not row.keys:
                 raise ValueError(f"template row without keys: {row}")
+        self._columns_of: dict[tuple[str, str, str], list[ColumnSpec]] = {}
+        self._cells: dict[tuple[str, str], frozenset[Key]] = {}
 
     def rows_of(self, table: str) -> list[RowSpec]:
         """Every row of a table, all versions, in printed order (the reader finds them first and
@@ -78,8 +80,12 @@ class TemplateSpec:
 
     def columns_of(self, table: str, version: str, block: str = "") -> list[ColumnSpec]:
         """The printed columns of a table (or a table-2 block), without optional ones."""
-        return sorted((c for c in self.columns if c.table == table and version in c.versions
-                       and c.block == block and c.position > 0), key=lambda c: c.position)
+        key = (table, version, block)
+        if key not in self._columns_of:  # asked for every row of every report: kept
+            self._columns_of[key] = sorted(
+                (c for c in self.columns if c.table == table and version in c.versions
+                 and c.block == block and c.position > 0), key=lambda c: c.position)
+        return list(self._columns_of[key])
 
     def optional_columns(self, table: str, version: str) -> list[ColumnSpec]:
         return [c for c in self.columns if c.table == table and version in c.versions
@@ -101,9 +107,15 @@ class TemplateSpec:
             return col.column, col.breakdown
         return row.code, col.breakdown
 
-    def version_cells(self, table: str, version: str) -> set[Key]:
+    def version_cells(self, table: str, version: str) -> frozenset[Key]:
         """Every cell the template prints for a table in a version (optional columns included):
         an identity that names a cell outside this set does not apply to the version."""
+        key = (table, version)
+        if key not in self._cells:
+            self._cells[key] = frozenset(self._version_cells(table, version))
+        return self._cells[key]
+
+    def _version_cells(self, table: str, version: str) -> set[Key]:
         cells: set[Key] = set()
         if table == "table4":
             return {self.cell_key(RowSpec("table4", frozenset(), "", "", "", False, ("-",),
