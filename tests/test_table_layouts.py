@@ -273,3 +273,42 @@ def test_html_table_with_spans_reports_what_it_read():
     assert reads["table3"]["cells_blank"] >= 10  # the &nbsp; cells
     assert reads["table3"]["cells_in_doubt"] == 0
     assert reads["table4"]["cells_read"] == 6 and reads["table4"]["cells_blank"] == 9
+
+
+MIXED = (
+    "2025年度政府信息公开工作年度报告 三、收到和处理政府信息公开申请情况（本列数据的勾稽关系为：第一项加第二项"
+    "之和，等于第三项加第四项之和）申请人情况自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他"
+    "一、本年新收政府信息公开申请数量20 0 0 0 02二、上年结转政府信息公开申请数量0 0 0 0 0 00"
+    "三、本年度办理结果（一）予以公开1 0 0 0 0 01（二）部分公开（区分处理的，只计这一情形，不计其他情形）00 0 0 0 00"
+    "（七）总计2 0 0 0 0 02 四、结转下年度继续办理0 0 0 0 0 00四、政府信息公开行政复议、行政诉讼情况"
+)
+
+
+def test_blanks_lost_between_some_cells():
+    """A copy that kept most blanks but lost a few (`20 0 0 0 02` is 2 0 0 0 0 0 2): a cut of
+    joined digits is taken only where the row's own arithmetic confirms it."""
+    got, _, _, _, reads = _run(MIXED)
+    v = {k: m["value"] for k, m in got.items()}
+    cols = ("natural_person", "business", "research", "social_org", "legal_service",
+            "other_org", "")
+    for code, values in {"requests.received": (2, 0, 0, 0, 0, 0, 2),
+                         "requests.carried_over": (0,) * 7,
+                         "requests.granted": (1, 0, 0, 0, 0, 0, 1),
+                         "requests.answered": (2, 0, 0, 0, 0, 0, 2),
+                         "requests.carried_forward": (0,) * 7}.items():
+        for b, x in zip(cols, values):
+            assert v[(code, b, "year")] == x, (code, b)
+    t3 = next(r for r in reads if r["table_name"] == "table3")
+    assert t3["cells_in_doubt"] == 0 and t3["identities_failed"] == 0
+
+
+def test_a_cut_nothing_confirms_is_not_taken():
+    """Table 2 has no arithmetic: `行政处罚 12 5` over three columns may be a blank cell or a
+    cut 1|2|5; nothing tells, so no figure of the row is taken (cells in doubt)."""
+    text = ("2019年政府信息公开工作年度报告 二、主动公开政府信息情况\n第二十条第(六)项\n"
+            "信息内容 上一年项目数量 本年增/减 处理决定数量\n行政处罚 12 5\n行政强制 0 0 0\n"
+            "三、收到和处理政府信息公开申请情况\n")
+    got, _, _, obs, _ = _run(text)
+    assert not any(k[0].startswith("penalties.") for k in got)
+    assert got[("coercion.decisions", "", "year")]["value"] == 0
+    assert any((o["note"] or "").startswith("penalties.decisions: in doubt") for o in obs)

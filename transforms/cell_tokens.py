@@ -10,7 +10,7 @@ columns. Which way is right is not decided here but by the table's arithmetic
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Callable, Iterator
 
@@ -126,8 +126,14 @@ def segment_tokens(text: str, start: int, end: int, collapsed: bool) -> list[Tok
             a, b = line_at + m.start(), line_at + m.end()
             if collapsed:
                 out.extend(_collapsed_tokens(m.group(), a))
+                continue
+            token = cell_token(m.group(), a, b)
+            # a chunk glued to the label (数量20 0 0…) or to the next row's (…0 00四、) is read
+            # as run-together text: figures and words apart
+            if token.kind == "text" and (a == start or m.group()[0].isdigit()):
+                out.extend(_collapsed_tokens(m.group(), a))
             else:
-                out.append(cell_token(m.group(), a, b))
+                out.append(token)
     return out
 
 
@@ -185,8 +191,23 @@ def readings(run: list[Token], n: int, collapsed: bool, limit: int = 20000,
     partial reading (so a table-4 block can be checked as soon as its five cells are cut).
     """
     pieces = [Piece(t.value, t.start, t.end, t.qualifier, t.unit) for t in run]
-    if not collapsed or not any(t.splittable for t in run):
-        return _separated(run, pieces, n, limit)
+    if collapsed and any(t.splittable for t in run):
+        return _cuts(run, pieces, n, limit, accept)
+    out = _separated(run, pieces, n, limit)
+    short = len([t for t in run if t.kind != "empty"]) < n
+    joinable = [t.kind == "num" and t.text.isdigit() and len(t.text) > 1 for t in run]
+    if out is None or not short or not any(joinable):
+        return out
+    joined = [replace(t, splittable=True) if j else t for t, j in zip(run, joinable)]
+    # a copy may also have lost the blank between two cells (0 0 0 0 0 00): those cuts are
+    # readings too, which `identities.choose` keeps only where the row's arithmetic confirms one
+    cuts = _cuts(joined, pieces, n, limit, accept)
+    return None if cuts is None else cuts + out
+
+
+def _cuts(run: list[Token], pieces: list[Piece], n: int, limit: int,
+          accept: Callable[[tuple[Piece | None, ...]], bool] | None) -> list[Reading] | None:
+    """Readings of run-together digits: every cut of each splittable run into cells."""
     out: list[Reading] = []
 
     def walk(i: int, acc: tuple[Piece | None, ...]) -> bool:

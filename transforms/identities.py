@@ -110,6 +110,7 @@ class RowChoice:
 
     keys: tuple[Key, ...]
     readings: list[tuple[float | None, ...]]
+    cut: list[bool] = field(default_factory=list)  # a reading that cuts printed digits
     kept: list[int] = field(default_factory=list)  # indices of readings still possible
     chosen: int | None = None  # index of the reading taken
     doubt: set[int] = field(default_factory=set)  # columns whose value is in doubt
@@ -123,11 +124,21 @@ def _local_filter(row: RowChoice, ids: list[Identity]) -> None:
         return
     own = [i for i in ids if all(k in row.keys for k in i.keys)]
     if not own:
+        if row.cut and not all(row.cut):  # nothing to confirm a cut: a cell was left empty
+            row.kept = [n for n in row.kept if not row.cut[n]]
         return
     at = {k: j for j, k in enumerate(row.keys)}
     row.kept = [n for n, r in enumerate(row.readings)
                 if not any(i.evaluate(lambda k: r[at[k]]) == "fail" for i in own)]
     row.why = f"{len(row.readings)} readings, {len(row.kept)} keep {own[0].rule}"
+    cuts = [n for n in row.kept if row.cut and row.cut[n]]
+    if cuts and len(cuts) < len(row.kept):
+        # separated figures, one cell short: cutting digits is a reading only where the row's
+        # own arithmetic then holds; otherwise a cell was left empty
+        r_of = row.readings
+        held = [n for n in cuts if any(i.evaluate(lambda k: r_of[n][at[k]]) == "hold"
+                                       for i in own)]
+        row.kept = held or [n for n in row.kept if not row.cut[n]]
 
 
 def choose(rows: list[RowChoice], ids: list[Identity], fixed: dict[Key, float | None]

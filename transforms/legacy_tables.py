@@ -27,10 +27,10 @@ from transforms.numbers import canonical_unit
 from transforms.table_read import TableRead, emit_row
 from transforms.template_spec import RowSpec
 
-_HEADER = re.compile(r"(?:统计)?指标(?:名称)?\s*\|?\s*(?:计量)?单位")
+_HEADER = re.compile(r"(?:统计)?指标(?:名称)?\s*\|?\s*(?:计量\s*)?单位")
 _PERIODS = (("历年累计", "cumulative"), ("累计", "cumulative"), ("自…以来", "cumulative"),
             ("本年", "year"), ("本期", "year"), ("当年", "year"), ("年度", "year"),
-            ("统计数", "year"))
+            ("年末统计", "year"), ("统计数", "year"))
 _ITEM = re.compile(r"\d+(?:\.\d+)?|[^\d\s|]+")
 _UNIT_AT_END = re.compile(r"(人次|万元|条|件|个|人|次|元|项|份|场|期|家|篇|批|次数)$")
 _ENUM_PUNCT = ".、．"
@@ -208,9 +208,10 @@ def read_legacy_table(table: LegacyTable, cat: Catalog, text: str,
             if agree:
                 narrowed[i] = agree
         second = _settle(keys, narrowed, ids)
-        for i, choice in enumerate(second):
+        for i, choice in enumerate(second):  # a row the prose settles may settle its 其中 rows
             if choices[i].doubt and not choice.doubt and choice.chosen is not None:
-                choice.why += "; the prose states the same year figure"
+                choice.why += ("; the prose states the same year figure" if i in unsure
+                               else "; settled once its parent row was")
                 choices[i] = choice
                 opts[i] = narrowed[i]
     read = TableRead("legacy", "legacy", "spaced" if table.spaced else "collapsed",

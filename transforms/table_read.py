@@ -128,8 +128,9 @@ def emit_row(choice: RowChoice, pieces: list[tuple[Piece | None, ...]], f: Found
 
 
 def settle(keys: tuple[Key, ...], opts: list[tuple[Piece | None, ...]] | None) -> RowChoice:
-    """A row's readings as values, for `identities.choose`."""
-    choice = RowChoice(keys, [tuple(p.value if p else None for p in r) for r in opts or []])
+    """A row's readings as values, for `identities.choose`, each marked when it cuts digits."""
+    choice = RowChoice(keys, [tuple(p.value if p else None for p in r) for r in opts or []],
+                       cut=[any(p is not None and p.split_from for p in r) for r in opts or []])
     if opts is None:
         choice.why = "too many readings of the printed figures"
     return choice
