@@ -43,31 +43,48 @@ def _is_total(o) -> bool:
         (o.indicator_code or "").startswith("proactive.") or "公开" in o.label)
 
 
+def _run(prose: list, j: int, text: str) -> list[tuple[object, str]]:
+    """The category-like items from prose[j] on, in one sentence, with their category names."""
+    items: list[tuple[object, str]] = []
+    while j < len(prose):
+        o = prose[j]
+        between = text[prose[j - 1].span_end:o.span_start] if items else ""
+        if "。" in between or "\n" in between or o.unit != "条" or \
+                o.indicator_code not in _CATEGORY_LIKE:
+            break
+        name = _category(o.label)
+        if not name or len(name) > MAX_NAME or any(w in name for w in _channel_words()):
+            break  # a channel (门户网站12000条) is where items went, not what they are
+        items.append((o, name))
+        j += 1
+    return items
+
+
+def _mark(items: list[tuple[object, str]], why: str) -> None:
+    for o, name in items:
+        o.indicator_code, o.breakdown = BY_CATEGORY, name  # type: ignore[attr-defined]
+        o.note = why  # type: ignore[attr-defined]
+
+
 def mark_category_lists(prose: list, text: str) -> None:
-    """Map the items of each category list found among prose observations (in text order)."""
+    """Map the items of each category list found among prose observations (in text order):
+    a list after a figure of items disclosed that it does not exceed, or a list in which the
+    catalog already knows some items as categories (机构职能类信息211条，政策、规范性文件类信息82条)."""
     i = 0
     while i < len(prose):
         total = prose[i]
-        if not _is_total(total) or total.indicator_code == BY_CATEGORY:
-            i += 1
-            continue
-        items = []
-        j = i + 1
-        while j < len(prose):
-            o = prose[j]
-            between = text[prose[j - 1].span_end:o.span_start]
-            if "。" in between or "\n" in between or o.unit != "条" or \
-                    o.indicator_code not in _CATEGORY_LIKE:
-                break
-            name = _category(o.label)
-            if not name or len(name) > MAX_NAME or any(w in name for w in _channel_words()):
-                break  # a channel (门户网站12000条) is where items went, not what they are
-            items.append((o, name))
-            j += 1
-        if len(items) >= 2 and sum(o.value for o, _ in items) <= total.value + 1e-9:
-            for o, name in items:
-                o.indicator_code, o.breakdown = BY_CATEGORY, name
-                o.note = f"category of the {total.value:g} items disclosed"
-            i = j
-        else:
-            i += 1
+        if _is_total(total) and total.indicator_code != BY_CATEGORY:
+            items = _run(prose, i + 1, text)
+            if len(items) >= 2 and sum(o.value for o, _ in items) <= total.value + 1e-9:
+                _mark(items, f"category of the {total.value:g} items disclosed")
+                i += 1 + len(items)
+                continue
+        if total.indicator_code in _CATEGORY_LIKE and (i == 0 or total is not prose[i - 1]):
+            items = _run(prose, i, text)
+            known = sum(1 for o, _ in items if o.indicator_code == BY_CATEGORY)
+            if len(items) >= 3 and known >= 2:
+                _mark([(o, n) for o, n in items if o.indicator_code != BY_CATEGORY],
+                      "in a list of categories")
+                i += len(items)
+                continue
+        i += 1
