@@ -312,3 +312,16 @@ def test_a_cut_nothing_confirms_is_not_taken():
     assert not any(k[0].startswith("penalties.") for k in got)
     assert got[("coercion.decisions", "", "year")]["value"] == 0
     assert any((o["note"] or "").startswith("penalties.decisions: in doubt") for o in obs)
+
+
+def test_too_many_readings_leaves_cells_in_doubt():
+    """Sixty run-together digits over seven cells have too many cuts to settle: the row's cells
+    are in doubt (no metric), and the rest of the table is still read."""
+    text = CRAWLED.replace("二、上年结转政府信息公开申请数量0000000",
+                           "二、上年结转政府信息公开申请数量" + "123456789" * 7)
+    got, _, _, obs, reads = _run("2021年度政府信息公开工作年度报告\n" + text)
+    assert not any(k[0] == "requests.carried_over" for k in got)
+    assert any((o["note"] or "").startswith("requests.carried_over: in doubt") for o in obs)
+    assert got[("requests.received", "natural_person", "year")]["value"] == 64
+    t3 = next(r for r in reads if r["table_name"] == "table3")
+    assert t3["cells_in_doubt"] >= 7

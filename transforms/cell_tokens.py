@@ -170,6 +170,8 @@ def figure_run(tokens: list[Token], max_lead_text: int = 80) -> list[Token]:
 
 def _splits(digits: str, parts: int) -> Iterator[tuple[str, ...]]:
     """Every way to cut a digit string into `parts` numbers without leading zeros."""
+    if len(digits) > parts * MAX_DIGITS or len(digits) < parts:
+        return  # too long or too short for that many cells: no cut to try
     if parts == 1:
         if len(digits) <= MAX_DIGITS and (digits == "0" or digits[0] != "0"):
             yield (digits,)
@@ -180,7 +182,7 @@ def _splits(digits: str, parts: int) -> Iterator[tuple[str, ...]]:
             yield (digits[:k],) + rest
 
 
-def readings(run: list[Token], n: int, collapsed: bool, limit: int = 20000,
+def readings(run: list[Token], n: int, collapsed: bool, limit: int = 3000,
              accept: Callable[[tuple[Piece | None, ...]], bool] | None = None
              ) -> list[Reading] | None:
     """Every way the printed tokens can fill n columns; None when there are more than `limit`.
@@ -207,10 +209,22 @@ def readings(run: list[Token], n: int, collapsed: bool, limit: int = 20000,
 
 def _cuts(run: list[Token], pieces: list[Piece], n: int, limit: int,
           accept: Callable[[tuple[Piece | None, ...]], bool] | None) -> list[Reading] | None:
-    """Readings of run-together digits: every cut of each splittable run into cells."""
+    """Readings of run-together digits: every cut of each splittable run into cells.
+
+    The walk is bounded: each run is cut into only as many cells as the runs after it leave
+    room for, and past `limit` readings or `limit` × 10 steps the row has too many readings to
+    settle (None), which makes its cells doubtful rather than the run slow."""
     out: list[Reading] = []
+    # the most cells the runs from i on can hold
+    most = [0] * (len(run) + 1)
+    for i in range(len(run) - 1, -1, -1):
+        most[i] = most[i + 1] + (len(run[i].text) if run[i].splittable else 1)
+    steps = [limit * 10]
 
     def walk(i: int, acc: tuple[Piece | None, ...]) -> bool:
+        steps[0] -= 1
+        if steps[0] < 0:
+            return False
         if accept is not None and acc and not accept(acc):
             return True
         if len(acc) > n:
@@ -223,7 +237,8 @@ def _cuts(run: list[Token], pieces: list[Piece], n: int, limit: int,
         if not t.splittable:
             return walk(i + 1, acc + (pieces[i],))
         room = n - len(acc) - (len(run) - i - 1)
-        for parts in range(1, min(room, len(t.text)) + 1):
+        fewest = max(1, n - len(acc) - most[i + 1])
+        for parts in range(fewest, min(room, len(t.text)) + 1):
             for cut in _splits(t.text, parts):
                 cells: list[Piece] = []
                 at = t.start

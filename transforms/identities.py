@@ -18,7 +18,7 @@ from transforms.rules import Rule, rules
 from transforms.template_spec import Key
 
 TOL = 1e-6
-MAX_COMBINATIONS = 200_000
+MAX_COMBINATIONS = 50_000
 
 
 @dataclass(frozen=True)
