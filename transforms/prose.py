@@ -35,6 +35,20 @@ _STRUCTURE = ("部分", "方面", "阶段", "环节", "章节")
 
 _CLAUSE_START = re.compile(r"[^,:;]*$")
 
+# What a figure keeps of its sentence before it (as context, and to find its period): the head,
+# where a sentence names its subject (行政复议方面，…), and the stretch just before the figure.
+# Why bounded: a "sentence" of 200,000 characters without a 。 holds tens of thousands of figures,
+# and a whole-sentence prefix per figure made memory and time grow with its square (7.9 GB for
+# a 480 KB text). The longest real sentences are about 1,000 characters.
+_HEAD_CHARS, _NEAR_CHARS = 200, 800
+
+
+def _before(sent: str, end: int) -> str:
+    """`sent[:end]`, or its head and the stretch before `end` when that is longer (see above)."""
+    if end <= _HEAD_CHARS + _NEAR_CHARS:
+        return sent[:end]
+    return f"{sent[:_HEAD_CHARS]}…{sent[end - _NEAR_CHARS:end]}"
+
 
 def _period(upto: str) -> str:
     """The nearest period cue before a figure decides: 累计… then 本年度新增… is a year figure.
@@ -296,9 +310,9 @@ def read_prose(text: str, skip: list[tuple[int, int]], report_year: int | None) 
             else:
                 other = any(2000 <= int(y) < report_year for y in _YEAR.findall(before)) \
                     and "截" not in before
-            period = _period(sent[:n.start]) if may_be_cumulative else "year"
+            period = _period(_before(sent, n.start)) if may_be_cumulative else "year"
             out.append(ProseValue(
-                label=label, context=f"{ctx_head}/{sent[:cl_start]}", value=n.value,
+                label=label, context=f"{ctx_head}/{_before(sent, cl_start)}", value=n.value,
                 qualifier=n.qualifier, unit_word=n.unit, period=period,
                 start=s0 + ev_start, end=s0 + ev_end, num_start=s0 + n.num_start,
                 num_end=s0 + n.end, part_of=part_of, percent=pct, other_time=other))
