@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import threading
 from typing import Any
 
 # what the forkserver imports before forking workers: the modules a task needs, and the module
 # whose import warms the per-process tables (catalog, OpenCC, division names)
 PRELOAD = ["flows.worker_warmup"]
+_RENEW_LOCK = threading.Lock()
 
 
 def forkserver_available() -> bool:
@@ -49,17 +51,46 @@ class _ForkserverContexts:
 
 
 def process_runner(workers: int) -> Any:
-    from prefect.task_runners import ProcessPoolTaskRunner
-
     if not forkserver_available():
-        return ProcessPoolTaskRunner(max_workers=workers)
+        return _renewing_runner_class()(max_workers=workers)
     return _forkserver_runner_class()(max_workers=workers)
 
 
-def _forkserver_runner_class() -> type:
+def _renewing_runner_class() -> type:
     from prefect.task_runners import ProcessPoolTaskRunner
 
-    class ForkserverProcessPoolTaskRunner(ProcessPoolTaskRunner):
+    class RenewingProcessPoolTaskRunner(ProcessPoolTaskRunner):
+        """Prefect's process pool, given a fresh pool when a worker died.
+
+        A pool that lost a worker (killed for memory, a native crash) fails every task
+        submitted to it afterwards; the batches it failed are retried one input at a time
+        (flows/isolate.py), and the batches after them go to a new pool with the same
+        settings instead of failing too."""
+
+        def _resolve_futures_and_submit(self, *args: Any, **kwargs: Any) -> Any:
+            renew_if_broken(self)
+            return super()._resolve_futures_and_submit(*args, **kwargs)
+
+    return RenewingProcessPoolTaskRunner
+
+
+def renew_if_broken(runner: Any) -> None:
+    """Replace the runner's process pool by a new one with the same settings if it is broken.
+
+    Module-level (not a method): Prefect pickles the runner class by value, and a method
+    that named the lock would take the lock along, which cannot be pickled."""
+    with _RENEW_LOCK:
+        old = runner._executor
+        if old is not None and getattr(old, "_broken", False):
+            from concurrent.futures import ProcessPoolExecutor
+            runner._executor = ProcessPoolExecutor(
+                max_workers=runner._max_workers, mp_context=old._mp_context,
+                initializer=old._initializer, initargs=old._initargs)
+            old.shutdown(wait=False, cancel_futures=True)
+
+
+def _forkserver_runner_class() -> type:
+    class ForkserverProcessPoolTaskRunner(_renewing_runner_class()):
         """Prefect's process pool with workers forked from the preloaded forkserver."""
 
         def __enter__(self):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ The Prefect flow wraps each stage in a task; tests and benchmarks can call them 
 from __future__ import annotations
 
 import hashlib
+import os
 import traceback
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -17,6 +18,7 @@ from typing import Any, Callable
 
 from extractors.base import RawDocument, Unreadable
 from extractors.dispatch import read_document
+from flows.timelimits import StageTimeout, call_with_time_limit
 from transforms.checks import run_checks
 from transforms.document import Document, build_document
 from transforms.extract import Extraction, extract
@@ -27,6 +29,10 @@ from warehouse.store import Batch, Quarantined, ReportResult, to_batch
 EXTRACTOR_RELEASE = "1"
 # far beyond any annual report (the longest real ones are a few hundred thousand characters)
 MAX_TEXT_CHARS = 3_000_000
+# wall-clock seconds one input may spend in each stage after decoding (decoding has its own
+# limit, extractors/limits.MAX_SECONDS); GOVINFO_STAGE_SECONDS overrides it for every stage.
+# A real report takes milliseconds; the limit is for inputs built to be slow.
+STAGE_SECONDS = 120.0
 _REPORT_WORDS = ("信息公开", "政务公开", "政府信息", "依申请公开", "主动公开")
 _ANNUAL_WORDS = ("年度报告", "年报", "工作报告", "工作汇报", "年度工作", "统计表", "年度", "本年")
 
@@ -60,17 +66,38 @@ def extractor_version() -> str:
             if p.suffix in (".py", ".csv", ".txt") and p.is_file():
                 h.update(p.name.encode())
                 h.update(p.read_bytes())
+    # this module chains the stages and builds the rows (what is a report, the text limit)
+    here = Path(__file__)
+    h.update(here.name.encode())
+    h.update(here.read_bytes())
     return h.hexdigest()[:16]
 
 
-def _guard(items: list[WorkItem], stage: str, fn: Callable[[WorkItem], None]) -> list[WorkItem]:
+def stage_seconds() -> float | None:
+    """The per-input limit of the stages after decoding (None: none)."""
+    raw = os.environ.get("GOVINFO_STAGE_SECONDS", "").strip()
+    if not raw:
+        return STAGE_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        return STAGE_SECONDS
+    return value if value > 0 else None
+
+
+def _guard(items: list[WorkItem], stage: str, fn: Callable[[WorkItem], None],
+           seconds: float | None = None) -> list[WorkItem]:
+    """Run one stage on each item; a failure, a time-out or running out of memory becomes the
+    item's reason for quarantine instead of an exception."""
     for it in items:
         if it.error is not None:
             continue
         try:
-            fn(it)
+            call_with_time_limit(seconds, stage, fn, it)
         except Unreadable as e:
             it.error = str(e)
+        except StageTimeout:  # delivered just outside the limited call: still a time-out
+            it.error = f"{stage} took longer than {seconds:g} s (time limit)"
         except MemoryError:
             it.error = f"{stage}: out of memory"
         except Exception as e:  # one bad input never stops the run
@@ -116,7 +143,7 @@ def normalize(items: list[WorkItem]) -> list[WorkItem]:
         if len(it.doc.text) > MAX_TEXT_CHARS:
             raise Unreadable(f"text too long for one annual report ({len(it.doc.text):,} "
                              f"characters; limit {MAX_TEXT_CHARS:,})")
-    return _guard(items, "normalize", one)
+    return _guard(items, "normalize", one, stage_seconds())
 
 
 def _looks_like_report(text: str) -> bool:
@@ -132,7 +159,7 @@ def identify_reports(items: list[WorkItem]) -> list[WorkItem]:
                              "(no 信息公开 / annual-report wording in the text)")
         it.ident = identify(it.doc.text, it.doc.title_hint, it.doc.date_hint, it.hints,
                             it.source_uri)
-    return _guard(items, "identify", one)
+    return _guard(items, "identify", one, stage_seconds())
 
 
 def _report_row(it: WorkItem, ex: Extraction, checks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -177,7 +204,7 @@ def extract_metrics(items: list[WorkItem]) -> list[WorkItem]:
                                  observations=observations, checks=checks, text=it.doc.text,
                                  table_reads=table_read_rows(ex.table_reads))
         it.doc = None
-    return _guard(items, "extract", one)
+    return _guard(items, "extract", one, stage_seconds())
 
 
 def run_all(items: list[WorkItem]) -> list[WorkItem]:
