@@ -6,9 +6,16 @@ fixed cost (and the process runner's more). Batches run in parallel on the chose
 and send back Arrow rows only; loading is done by the flow alone, one transaction per batch,
 so parallel workers never contend for the DuckDB file. Import `flows.settings` and apply it
 before this module (the CLI does).
+
+What a run guarantees (README, Reliability): it is recorded in `runs` when it starts, and marked
+finished or failed (with the error) when it ends; a batch whose task fails (its worker died) is
+retried one input at a time, so only the culprit is quarantined (flows/isolate.py); a source
+that fails after it was loaded keeps its last good report unless `prune_missing`; the lake is
+published as one new version at the end (warehouse/lake.py).
 """
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections import deque
@@ -20,13 +27,13 @@ from typing import Any, Callable, Iterator
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 
-from flows import stages
+from flows import isolate, stages
 from flows.fetch import FetchOutcome, fetch_all
 from flows.rawstore import FetchState
 from flows.sources import Source, discover
 from flows.stages import WorkItem
 from transforms.catalog import catalog
-from warehouse import crosschecks, lake as lake_mod, store
+from warehouse import crosschecks, lake as lake_mod, runlog, store
 from warehouse.store import Quarantined
 
 DEFAULT_BATCH = None  # chosen per run by batch_size_for()
@@ -47,6 +54,11 @@ class RunSummary:
     failed_checks: int = 0
     seconds: float = 0.0
     quarantine_reasons: list[tuple[str, str]] = field(default_factory=list)
+    missing: int = 0  # loaded before, now gone from the folder they were found in
+    kept: int = 0  # failing or missing sources whose last good report was kept
+    pruned: int = 0  # reports dropped by --prune-missing
+    retried: int = 0  # inputs of failed batches retried one by one
+    interrupted_runs: int = 0  # earlier runs found still "running" (killed)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -73,8 +85,8 @@ def load_task(con: Any, batch: store.Batch, run_id: str, seen: dict[str, str]) -
 
 
 @task(name="export-lake", cache_policy=NO_CACHE, persist_result=False)
-def export_task(con: Any, lake: str) -> dict[str, int]:
-    return lake_mod.export(con, lake)
+def export_task(con: Any, lake: str, run_id: str) -> dict[str, int]:
+    return lake_mod.export(con, lake, run_id)
 
 
 def batch_size_for(n_items: int, in_flight: int) -> int:
@@ -85,18 +97,19 @@ def batch_size_for(n_items: int, in_flight: int) -> int:
     return max(MIN_BATCH, min(MAX_BATCH, -(-n_items // (2 * max(1, in_flight)))))
 
 
-def _outcome(future: Any, todo: list[WorkItem]) -> store.Batch:
-    """The batch's rows, or, when its task itself failed (a worker process killed by a native
-    crash, a lost Dask worker), every input of the batch quarantined with that reason: one bad
-    file never stops the run, and no input goes unaccounted for."""
+def _outcome(future: Any, todo: list[WorkItem], summary: RunSummary) -> store.Batch:
+    """The batch's rows; or, when its task itself failed (a worker process killed by the
+    kernel or a native crash, a lost Dask worker), its inputs retried one by one in a worker
+    of their own, so that only the input that kills a worker is quarantined: one bad file
+    never stops the run or takes good ones with it, and no input goes unaccounted for."""
     if future is None:
         return store.to_batch([], [])
     try:
         return future.result()
     except Exception as e:
         reason = f"the worker running this batch failed: {type(e).__name__}: {e}"[:500]
-        return store.to_batch([], [Quarantined(i.source_uri, i.sha256, i.error or reason)
-                                   for i in todo])
+        summary.retried += len(todo)
+        return isolate.retry_one_by_one(extract_task.fn, todo, reason)
 
 
 def _chunks(items: list[WorkItem], n: int) -> Iterator[list[WorkItem]]:
@@ -116,7 +129,7 @@ def _items_from_sources(found: list[Source], raw_dir: str, fetch_options: dict[s
             bad.append(Quarantined(s.uri, None, s.reason or "rejected source"))
     if urls:
         outcomes = fetch_task([s.uri for s in urls], raw_dir, fetch_options)
-        store.record_fetches(con, [o.__dict__ | {"path": None} for o in outcomes], run_id)
+        runlog.record_fetches(con, [o.__dict__ | {"path": None} for o in outcomes], run_id)
         by_url = {o.url: o for o in outcomes}
         for s in urls:
             o = by_url.get(s.uri)
@@ -133,69 +146,101 @@ def _items_from_sources(found: list[Source], raw_dir: str, fetch_options: dict[s
 def ingest(sources: list[str], manifest: str | None = None,
            warehouse: str = "data/warehouse.duckdb", lake: str = "data/lake",
            raw_dir: str = "data/raw", batch_size: int | None = DEFAULT_BATCH,
-           fetch_options: dict[str, Any] | None = None, in_flight: int = 4) -> dict[str, Any]:
+           fetch_options: dict[str, Any] | None = None, in_flight: int = 4,
+           prune_missing: bool = False) -> dict[str, Any]:
     t0 = time.monotonic()
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     run_id = uuid.uuid4().hex
     summary = RunSummary(run_id=run_id)
+    described = " ".join(sources)[:2000] + (f" --manifest {manifest}" if manifest else "")
     # a scheduled run may start while someone else holds the file for writing: wait for it
     con = store.connect(warehouse, retries=LOCK_WAIT_SECONDS)
     try:
-        store.load_catalog(con, catalog().catalog_rows())
-        found = discover_task(sources, manifest)
-        items, bad = _items_from_sources(found, raw_dir, fetch_options or {}, con, run_id)
-        summary.inputs = len(items) + len(bad)
-        if bad:
-            load_task(con, store.to_batch([], bad), run_id, {})
-            summary.quarantined += len(bad)
-            summary.quarantine_reasons += [(q.source_uri, q.reason) for q in bad]
-        version = stages.extractor_version()
-        batches = _chunks(items, batch_size or batch_size_for(len(items), in_flight))
-        chains: deque[tuple[Any, list[WorkItem], dict[str, str], int]] = deque()
-
-        def launch_next() -> None:
-            """Fingerprint the next batch, skip bytes already loaded, and queue the rest."""
-            b = next(batches, None)
-            if b is None:
-                return
-            batch = stages.fingerprint(b)
-            known = store.known_reports(con, [i.sha256 for i in batch if i.sha256], version)
-            todo = [i for i in batch if i.error is not None or i.sha256 not in known]
-            seen = {i.source_uri: i.sha256 for i in batch
-                    if i.error is None and i.sha256 in known}
-            chains.append((extract_task.submit(todo) if todo else None, todo, seen, len(batch)))
-
-        # at most `in_flight` batches are queued and not yet loaded: memory is bounded by the
-        # batch size, not by the corpus
-        for _ in range(max(1, in_flight)):
-            launch_next()
-        done = 0
-        while chains:
-            f, todo, seen, n = chains.popleft()
-            out = _outcome(f, todo)
-            launch_next()
-            summary.metrics += load_task(con, out, run_id, seen)
-            summary.loaded += out.reports
-            summary.skipped += len(seen)
-            summary.quarantined += len(out.quarantined)
-            summary.quarantine_reasons += [(q.source_uri, q.reason) for q in out.quarantined]
-            summary.failed_checks += out.failed_checks
-            out.release()
-            done += n
-            if PROGRESS is not None:
-                PROGRESS(done, len(items))
-        summary.failed_checks += crosschecks.refresh(con) if summary.loaded else 0
-        summary.seconds = round(time.monotonic() - t0, 2)
-        store.record_run(con, {
-            "run_id": run_id, "started_at": started,
-            "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
-            "inputs": summary.inputs, "loaded": summary.loaded, "skipped": summary.skipped,
-            "quarantined": summary.quarantined, "metrics": summary.metrics,
-            "failed_checks": summary.failed_checks, "seconds": summary.seconds,
-            "sources": " ".join(sources)[:2000] + (f" --manifest {manifest}" if manifest else ""),
-        })
-        export_task(con, lake)
+        summary.interrupted_runs = runlog.start_run(con, run_id, started, described)
+        try:
+            _run(con, summary, t0, sources, manifest, lake, raw_dir, batch_size,
+                 fetch_options or {}, in_flight, prune_missing)
+        except BaseException as e:
+            runlog.fail_run(con, run_id, f"{type(e).__name__}: {e}")
+            raise
     finally:
         con.close()
     summary.seconds = round(time.monotonic() - t0, 2)
     return summary.as_dict()
+
+
+def _run(con: Any, summary: RunSummary, t0: float, sources: list[str],
+         manifest: str | None, lake: str, raw_dir: str, batch_size: int | None,
+         fetch_options: dict[str, Any], in_flight: int, prune_missing: bool) -> None:
+    """The body of `ingest`, which records its failure."""
+    run_id = summary.run_id
+    lake_mod.clean(lake)  # leftovers of an export that was killed
+    store.load_catalog(con, catalog().catalog_rows())
+    found = discover_task(sources, manifest)
+    items, bad = _items_from_sources(found, raw_dir, fetch_options, con, run_id)
+    summary.inputs = len(items) + len(bad)
+    if bad:
+        load_task(con, store.to_batch([], bad), run_id, {})
+        summary.quarantined += len(bad)
+        summary.quarantine_reasons += [(q.source_uri, q.reason) for q in bad]
+    version = stages.extractor_version()
+    batches = _chunks(items, batch_size or batch_size_for(len(items), in_flight))
+    chains: deque[tuple[Any, list[WorkItem], dict[str, str], int]] = deque()
+
+    def launch_next() -> None:
+        """Fingerprint the next batch, skip bytes already loaded, and queue the rest."""
+        b = next(batches, None)
+        if b is None:
+            return
+        batch = stages.fingerprint(b)
+        known = store.known_reports(con, [i.sha256 for i in batch if i.sha256], version)
+        todo = [i for i in batch if i.error is not None or i.sha256 not in known]
+        seen = {i.source_uri: i.sha256 for i in batch
+                if i.error is None and i.sha256 in known}
+        chains.append((extract_task.submit(todo) if todo else None, todo, seen, len(batch)))
+
+    # at most `in_flight` batches are queued and not yet loaded: memory is bounded by the
+    # batch size, not by the corpus
+    for _ in range(max(1, in_flight)):
+        launch_next()
+    done = 0
+    while chains:
+        f, todo, seen, n = chains.popleft()
+        out = _outcome(f, todo, summary)
+        launch_next()
+        summary.metrics += load_task(con, out, run_id, seen)
+        summary.loaded += out.reports
+        summary.skipped += len(seen)
+        summary.quarantined += len(out.quarantined)
+        summary.quarantine_reasons += [(q.source_uri, q.reason) for q in out.quarantined]
+        summary.failed_checks += out.failed_checks
+        out.release()
+        done += n
+        if PROGRESS is not None:
+            PROGRESS(done, len(items))
+    summary.failed_checks += crosschecks.refresh(con) if summary.loaded else 0
+    _gone_and_failed(con, summary, found, prune_missing)
+    summary.seconds = round(time.monotonic() - t0, 2)
+    runlog.finish_run(con, {
+        "run_id": run_id, "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
+        "inputs": summary.inputs, "loaded": summary.loaded, "skipped": summary.skipped,
+        "quarantined": summary.quarantined, "metrics": summary.metrics,
+        "failed_checks": summary.failed_checks, "seconds": summary.seconds,
+    })
+    export_task(con, lake, run_id)
+
+
+def _gone_and_failed(con: Any, summary: RunSummary, found: list[Source],
+                     prune_missing: bool) -> None:
+    """Sources loaded before that failed this time, or are gone from the folder they were
+    found in: their last good reports stay (and are counted), unless `prune_missing`."""
+    roots = {s.root for s in found if s.root}
+    listed = {s.uri for s in found}
+    gone = [u for u in runlog.sources_under(con, roots)
+            if u not in listed and not os.path.lexists(u)]
+    summary.missing = runlog.mark_missing(con, gone)
+    failing = {u for u, _ in summary.quarantine_reasons} | set(gone)
+    if prune_missing:
+        summary.pruned = runlog.prune_sources(con, failing)
+    else:
+        summary.kept = runlog.kept_reports(con, failing)

@@ -7,6 +7,12 @@ entry: a missing path, a `file://` or `ftp://` line, an unreadable manifest all 
 
 Only http and https are fetched: other schemes would let a manifest read arbitrary local
 files or talk protocols we have no politeness rules for.
+
+Nothing found in a folder vanishes without a trace: a subfolder that cannot be listed, a named
+pipe, a socket, a dangling symbolic link or a file whose name is not valid UTF-8 becomes a
+rejected `Source` with the reason (a FIFO is never opened: reading one would block the run).
+A name that is not UTF-8 is stored with its bytes escaped (`bad\\xff.txt`), since the
+warehouse holds text only.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import csv
 import glob
 import io
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -40,6 +47,8 @@ class Source:
     kind: SourceKind
     hints: dict[str, str] = field(default_factory=dict)
     reason: str | None = None
+    # the folder a file was found in by walking: files gone from it are "missing" (see ingest)
+    root: str | None = field(default=None, compare=False)
 
 
 def discover(sources: list[str], manifest: str | None = None) -> list[Source]:
@@ -84,7 +93,7 @@ def _count_up_to(entry: str, limit: int) -> int:
             return 1
         path = Path(os.path.expanduser(entry))
         if path.is_dir():
-            return sum(1 for _ in islice(_visible_files(path), limit))
+            return sum(1 for _ in islice(_visible_entries(path), limit))
         if path.exists() or not _GLOB_CHARS & set(entry):
             return 1
         count = 0
@@ -106,7 +115,7 @@ def read_manifest(manifest: str | os.PathLike[str]) -> list[Source]:
     path = Path(manifest).expanduser()
     text, problem = _read_text(path)
     if text is None:
-        return [Source(_abspath(path), "rejected", reason=problem)]
+        return [Source(_uri(str(path)), "rejected", reason=problem)]
     base = path.absolute().parent
     found: list[Source] = []
     for entry, hints in _manifest_entries(text):
@@ -219,60 +228,121 @@ def _path_sources(path: Path, pattern: str, hints: dict[str, str]) -> list[Sourc
     is still found.
     """
     if path.is_dir():
-        return [Source(p, "file", dict(hints)) for p in _walk(path)]
+        return _walk(path, hints)
     if path.exists() or path.is_symlink():
         return [_file_source(path, hints)]
     if _GLOB_CHARS & set(pattern):
         return _glob_sources(path, pattern, hints)
-    return [Source(_abspath(path), "rejected", dict(hints), "no such file")]
+    return [Source(_uri(str(path)), "rejected", dict(hints), "no such file")]
 
 
 def _file_source(path: Path, hints: dict[str, str]) -> Source:
     """An explicitly named file, rejected if it cannot possibly be read."""
-    if not path.exists():
-        return Source(_abspath(path), "rejected", dict(hints), "broken symbolic link")
-    if not path.is_file():
-        return Source(_abspath(path), "rejected", dict(hints), "not a regular file")
-    if not os.access(path, os.R_OK):
-        return Source(_abspath(path), "rejected", dict(hints), "permission denied")
+    problem = _entry_problem(str(path))
+    if problem is None and not os.access(path, os.R_OK):
+        problem = "permission denied"
+    if problem is not None:
+        return Source(_uri(str(path)), "rejected", dict(hints), problem)
     return Source(_abspath(path), "file", dict(hints))
 
 
 def _glob_sources(path: Path, pattern: str, hints: dict[str, str]) -> list[Source]:
     """Expand a glob (`**` crosses directories); matched directories are walked too."""
-    files: list[str] = []
+    found: list[Source] = []
     for match in sorted(glob.glob(pattern, recursive=True)):
         if os.path.isdir(match):
-            files.extend(_walk(Path(match)))
-        elif os.path.isfile(match):
-            files.append(_abspath(Path(match)))
-    if not files:
-        return [Source(_abspath(path), "rejected", dict(hints), "no file matches the pattern")]
-    return [Source(f, "file", dict(hints)) for f in files]
+            found.extend(_walk(Path(match), hints))
+        else:
+            found.append(_entry_source(match, hints))
+    if not found:
+        return [Source(_uri(str(path)), "rejected", dict(hints), "no file matches the pattern")]
+    return found
 
 
-def _walk(root: Path) -> list[str]:
-    """Visible regular files under `root`, sorted; hidden files and folders are skipped.
+def _walk(root: Path, hints: dict[str, str]) -> list[Source]:
+    """Every visible entry under `root` as a source, sorted; hidden files and folders skipped.
 
     Hidden entries are editor backups, VCS metadata, `.DS_Store`: never reports. Symlinked
-    folders are not followed, so a link loop cannot make discovery endless.
-    """
-    return sorted(_abspath(Path(f)) for f in _visible_files(root))
+    folders are not followed, so a link loop cannot make discovery endless. Entries that
+    cannot be inputs (see the module notes) are rejected with their reason."""
+    top = _abspath(root)
+    found = [_entry_source(full, hints, problem) for full, problem in _visible_entries(root)]
+    for s in found:
+        s.root = top
+    return sorted(found, key=lambda s: s.uri)
 
 
-def _visible_files(root: Path) -> Iterator[str]:
-    """The files `_walk` keeps, unsorted and lazily (`has_at_least` stops early)."""
-    for folder, dirs, names in os.walk(root):
+def _visible_entries(root: Path) -> Iterator[tuple[str, str | None]]:
+    """(path, problem) of each visible entry `_walk` reports, lazily (`has_at_least` stops
+    early): problem is None for a regular file, else why it cannot be an input."""
+    unreadable: list[OSError] = []
+    for folder, dirs, names in os.walk(root, onerror=unreadable.append):
+        yield from _folder_errors(unreadable)
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in names:
-            full = os.path.join(folder, name)
-            if not name.startswith(".") and os.path.isfile(full):
-                yield full
+            if not name.startswith("."):
+                full = os.path.join(folder, name)
+                yield full, _entry_problem(full)
+    yield from _folder_errors(unreadable)
+
+
+def _folder_errors(errors: list[OSError]) -> Iterator[tuple[str, str | None]]:
+    """The folders os.walk could not list (it reports them through onerror, then skips)."""
+    while errors:
+        e = errors.pop(0)
+        yield str(e.filename), f"cannot read folder: {e.strerror or e}"
+
+
+def _entry_problem(full: str) -> str | None:
+    """Why the entry at `full` cannot be an input, or None for a regular file."""
+    try:
+        full.encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8 (stored with its bytes escaped); rename it to load it"
+    try:
+        mode = os.stat(full).st_mode
+    except FileNotFoundError:
+        if os.path.islink(full):
+            return f"broken symbolic link (to {_uri(os.readlink(full))}, which does not exist)"
+        return "file disappeared while the folder was read"
+    except OSError as e:
+        return f"cannot read: {e.strerror or e}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a file; it is not opened"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    if stat.S_ISDIR(mode):
+        return "a folder reached through a symbolic link (not followed)"
+    return "not a regular file"
+
+
+def _entry_source(full: str, hints: dict[str, str], problem: str | None = "?") -> Source:
+    """A found entry as a file source or a rejection (`problem` is looked up when not given)."""
+    if problem == "?":
+        problem = _entry_problem(full)
+    if problem is None:
+        return Source(_abspath(Path(full)), "file", dict(hints))
+    return Source(_uri(full), "rejected", dict(hints), problem)
 
 
 def _abspath(path: Path) -> str:
     """Absolute, normalized, symlinks kept: the path as the user would recognise it."""
     return os.path.abspath(path)
+
+
+def _uri(path: str) -> str:
+    """The absolute path as text the warehouse can hold: bytes that are not UTF-8 (which
+    Python keeps as lone surrogates) are written as \\xNN escapes."""
+    full = os.path.abspath(path)
+    try:
+        full.encode("utf-8")
+        return full
+    except UnicodeEncodeError:
+        return os.fsencode(full).decode("utf-8", "backslashreplace")
 
 
 def _dedupe(found: list[Source]) -> list[Source]:

@@ -132,6 +132,19 @@ group by r.report_id, r.source_uri, r.template, r.report_year""",
         "alter table reports add column if not exists issuer_kind varchar",
         "alter table reports add column if not exists issuer_source varchar",
     ]),
+    (5, "run status, last good data of failing sources, redirects", [
+        # running (or killed: a later run marks it interrupted), finished, failed
+        "alter table runs add column if not exists status varchar",
+        "alter table runs add column if not exists error varchar",
+        "update runs set status = 'finished' where status is null",
+        # ok, failed (the last attempt failed: the report is the last good one) or missing
+        # (gone from the folder it was found in)
+        "alter table report_sources add column if not exists status varchar",
+        "alter table report_sources add column if not exists error varchar",
+        "alter table report_sources add column if not exists failed_at timestamp",
+        "update report_sources set status = 'ok' where status is null",
+        "alter table fetches add column if not exists final_url varchar",
+    ]),
 ]
 
 
@@ -151,8 +164,11 @@ def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[int
             con.execute("insert into schema_migrations values (?, ?, now())",
                         [version, description])
             con.execute("commit")
-        except Exception:
-            con.execute("rollback")
+        except BaseException:
+            try:  # after an I/O error DuckDB has ended the transaction itself: keep that error
+                con.execute("rollback")
+            except duckdb.Error:
+                pass
             raise
         applied.append(version)
     return applied

@@ -3,7 +3,9 @@
 A batch either lands whole or not at all, so a run killed half-way leaves the warehouse as it was
 before the batch it was loading. Rows are replaced by report_id (the sha256 of the bytes), so the
 same bytes loaded again change nothing; a changed file under the same path drops the rows of the
-bytes it used to have, unless another path still holds those bytes.
+bytes it used to have, unless another path still holds those bytes. A source that fails (no
+bytes, or bytes that do not make a report) never drops anything: its last good report stays and
+`report_sources` records the failure (see warehouse/runlog.py).
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from typing import Any, Iterable
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.schema import migrate
+from warehouse.textsafe import safe_text
 
 _T = pa.string()
 _SCHEMAS: dict[str, pa.Schema] = {
@@ -96,8 +100,8 @@ def _arrow(table: str, rows: list[dict[str, Any]], report_ids: list[str] | None 
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def connect(path: str | Path, read_only: bool = False, retries: float = 0.0
-            ) -> duckdb.DuckDBPyConnection:
+def connect(path: str | Path, read_only: bool = False, retries: float = 0.0,
+            config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse. DuckDB lets one process hold the file for writing and refuses other
     opens meanwhile, so readers may wait up to `retries` seconds for a load to finish."""
     path = Path(path)
@@ -105,7 +109,7 @@ def connect(path: str | Path, read_only: bool = False, retries: float = 0.0
     while True:
         try:
             if read_only:
-                return duckdb.connect(str(path), read_only=True)
+                return duckdb.connect(str(path), read_only=True, config=config or {})
             path.parent.mkdir(parents=True, exist_ok=True)
             con = duckdb.connect(str(path))
             migrate(con)
@@ -114,6 +118,16 @@ def connect(path: str | Path, read_only: bool = False, retries: float = 0.0
             if "lock" not in str(e).lower() or time.monotonic() >= deadline:
                 raise
             time.sleep(0.2)
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open. After some errors (a full disk, an I/O error)
+    DuckDB has already ended the transaction, and a failing ROLLBACK would replace the real
+    cause with "cannot rollback - no transaction is active"."""
+    try:
+        con.execute("rollback")
+    except duckdb.Error:
+        pass
 
 
 def load_catalog(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
@@ -132,8 +146,8 @@ def load_catalog(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> 
         con.execute("insert into indicators select * from _catalog")
         con.unregister("_catalog")
         con.execute("commit")
-    except Exception:
-        con.execute("rollback")
+    except BaseException:
+        rollback_quietly(con)
         raise
 
 
@@ -149,16 +163,19 @@ def known_reports(con: duckdb.DuckDBPyConnection, report_ids: Iterable[str],
     return {r[0] for r in rows}
 
 
-def _drop_reports(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
+def drop_reports(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
     if not ids:
         return
     for t in REPORT_TABLES:
         con.execute(f"delete from {t} where report_id in (select unnest(?::varchar[]))", [ids])
 
 
-def _relink_sources(con: duckdb.DuckDBPyConnection, links: dict[str, str | None],
+def _relink_sources(con: duckdb.DuckDBPyConnection, links: dict[str, str],
                     now: datetime) -> None:
-    """Point each source URI at its current bytes; drop reports no source points at any more."""
+    """Point each source URI at its current bytes; drop reports no source points at any more.
+
+    Only sources that yielded a report are relinked: one that failed keeps its last good
+    report (see _mark_failed)."""
     if not links:
         return
     _register(con, "_links", pa.table({"source_uri": pa.array(list(links), _T),
@@ -175,10 +192,11 @@ def _relink_sources(con: duckdb.DuckDBPyConnection, links: dict[str, str | None]
             still = {r[0] for r in con.execute(
                 "select distinct report_id from report_sources where report_id in "
                 "(select unnest(?::varchar[]))", [orphans]).fetchall()}
-            _drop_reports(con, [r for r in orphans if r not in still])
-        con.execute("insert into report_sources select report_id, source_uri, ?::timestamp, "
-                    "?::timestamp from _links where report_id is not null on conflict do nothing",
-                    [now, now])
+            drop_reports(con, [r for r in orphans if r not in still])
+        con.execute("insert into report_sources (report_id, source_uri, first_seen, last_seen, "
+                    "status) select report_id, source_uri, ?::timestamp, ?::timestamp, 'ok' "
+                    "from _links on conflict do update set last_seen = excluded.last_seen, "
+                    "status = 'ok', error = null, failed_at = null", [now, now])
     finally:
         con.unregister("_links")
 
@@ -218,6 +236,9 @@ def to_batch(results: list[ReportResult], quarantined: list[Quarantined]) -> Bat
     for r in results:
         by_id[r.report["report_id"]] = r
         links[r.report["source_uri"]] = r.report["report_id"]
+    quarantined = [Quarantined(safe_text(q.source_uri) or "", q.sha256,
+                               (safe_text(q.reason) or "unknown failure")[:2000])
+                   for q in quarantined]
     for q in quarantined:
         links.setdefault(q.source_uri, None)
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in _SCHEMAS}
@@ -237,6 +258,31 @@ def to_batch(results: list[ReportResult], quarantined: list[Quarantined]) -> Bat
     return Batch(tables, links, list(quarantined), failed)
 
 
+def merge_batches(batches: list[Batch]) -> Batch:
+    """One batch of several (the inputs of a failed batch, retried one by one). The same bytes
+    may have come back from two inputs: each report's rows are kept once, as to_batch does."""
+    seen: set[str] = set()
+    parts: dict[str, list[pa.Table]] = {}
+    links: dict[str, str | None] = {}
+    quarantined: list[Quarantined] = []
+    failed = 0
+    for b in batches:
+        ids = b.tables["reports"].column("report_id") if "reports" in b.tables else None
+        new_ids = [r for r in (ids.to_pylist() if ids is not None else []) if r not in seen]
+        keep = pa.array(new_ids, _T)
+        for t, table in b.tables.items():
+            if table.num_rows:
+                parts.setdefault(t, []).append(
+                    table.filter(pc.is_in(table.column("report_id"), value_set=keep)))
+        if new_ids:
+            failed += b.failed_checks
+        seen.update(new_ids)
+        links.update(b.links)
+        quarantined += b.quarantined
+    tables = {t: pa.concat_tables(v) for t, v in parts.items()}
+    return Batch({t: v for t, v in tables.items() if v.num_rows}, links, quarantined, failed)
+
+
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> str:
     con.register(name, table)
     return name
@@ -254,8 +300,9 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, run_id: str,
     ids = [r for r in dict.fromkeys(batch.links.values()) if r is not None]
     con.execute("begin transaction")
     try:
-        _relink_sources(con, links, now)
-        _drop_reports(con, ids)
+        _relink_sources(con, {u: r for u, r in links.items() if r is not None}, now)
+        _mark_failed(con, batch.quarantined, links, now)
+        drop_reports(con, ids)
         for table in _SCHEMAS:
             data = batch.tables.get(table)
             if data is None or data.num_rows == 0:
@@ -295,24 +342,23 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, run_id: str,
                 "where quarantine.reason <> excluded.reason", [now, run_id])
             con.unregister("_quarantined")
         con.execute("commit")
-    except Exception:
-        con.execute("rollback")
+    except BaseException:
+        rollback_quietly(con)
         raise
 
 
-def record_fetches(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
-                   run_id: str) -> None:
-    for r in rows:
-        con.execute(
-            "insert into fetches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [r["url"], r["fetched_at"], r.get("status"), r.get("sha256"),
-             r.get("content_type"), r.get("etag"), r.get("last_modified"),
-             r.get("not_modified"), r.get("attempts"), r.get("error"), run_id])
-
-
-def record_run(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> None:
-    con.execute(
-        "insert or replace into runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run["run_id"], run["started_at"], run["finished_at"], run["inputs"], run["loaded"],
-         run["skipped"], run["quarantined"], run["metrics"], run["failed_checks"],
-         run["seconds"], run.get("sources")])
+def _mark_failed(con: duckdb.DuckDBPyConnection, quarantined: list[Quarantined],
+                 links: dict[str, str | None], now: datetime) -> None:
+    """Sources that failed this time and were loaded before: their reports stay, and
+    report_sources says that the last attempt failed and why."""
+    failed = {q.source_uri: q.reason for q in quarantined if links.get(q.source_uri) is None}
+    if not failed:
+        return
+    _register(con, "_failed", pa.table({"source_uri": pa.array(list(failed), _T),
+                                        "error": pa.array(list(failed.values()), _T)}))
+    try:
+        con.execute("update report_sources set status = 'failed', error = f.error, "
+                    "failed_at = ? from _failed f where report_sources.source_uri = f.source_uri",
+                    [now])
+    finally:
+        con.unregister("_failed")
