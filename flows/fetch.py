@@ -12,7 +12,14 @@ rate-limited, sometimes down for an afternoon. So this module
   asyncio, because the caller is a synchronous Prefect task and this is simple to reason about);
 * streams bodies straight into the content-addressed `RawStore`, stopping at `max_bytes`;
 * revalidates with If-None-Match / If-Modified-Since when given a `FetchState`, so a scheduled
-  re-run costs a 304 per unchanged report.
+  re-run costs a 304 per unchanged report;
+* gives each URL a total time limit, attempts and waits included (`total_timeout`), enforced
+  on every socket operation (flows/deadline.py): a server sending a byte a second cannot hold
+  a run longer than that;
+* follows redirects (up to 20), to other hosts too, because portals move reports between
+  their own domains and mirrors; where a URL ended up is recorded (`final_url`, kept in the
+  `fetches` table), so a redirect to another host is visible. The per-host politeness applies
+  to the host that was asked.
 
 The Content-Type charset is reported only as `declared_charset`: Chinese government pages
 routinely declare one encoding and send another, so decoding is left to the encoding detector.
@@ -20,19 +27,20 @@ routinely declare one encoding and send another, so decoding is left to the enco
 from __future__ import annotations
 
 import email.utils
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
+from flows import deadline
+from flows.fetch_messages import (BodyTooLarge, OverTime, describe_error, describe_status,
+                                  is_tls_failure)
+from flows.politeness import HostGate
 from flows.rawstore import CacheEntry, FetchState, RawStore
 
 __all__ = ["USER_AGENT", "FetchOutcome", "FetchState", "fetch_all", "parse_content_type"]
@@ -61,6 +69,7 @@ class FetchOutcome:
     attempts: int
     not_modified: bool
     error: str | None
+    final_url: str | None = None  # where the last attempt ended after redirects
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,7 @@ class _Policy:
     backoff: float
     max_retry_after: float
     max_bytes: int
+    total_timeout: float | None = None
 
 
 @dataclass
@@ -84,50 +94,7 @@ class _Attempt:
     headers: httpx.Headers | None = None
     sha: str | None = None
     error: Exception | None = None
-
-
-class _BodyTooLarge(Exception):
-    """The body exceeded `max_bytes`; raised from inside the stream to abort the download."""
-
-
-class _HostGate:
-    """Per-host concurrency limit and spacing between request starts.
-
-    The spacing is reserved under a lock and slept outside it, so waiting for one host never
-    blocks requests to another.
-    """
-
-    def __init__(self, per_host: int, delay: float) -> None:
-        self._per_host = max(1, per_host)
-        self._delay = max(0.0, delay)
-        self._lock = threading.Lock()
-        self._slots: dict[str, threading.BoundedSemaphore] = {}
-        self._next_start: dict[str, float] = {}
-
-    def _semaphore(self, host: str) -> threading.BoundedSemaphore:
-        with self._lock:
-            return self._slots.setdefault(host, threading.BoundedSemaphore(self._per_host))
-
-    def _wait_turn(self, host: str) -> None:
-        """Wait until `host` may see another request, then book the next turn from now.
-
-        The turn is booked when it has actually come, not in advance, so a thread that is
-        slow to wake never lets two requests reach the host closer than the delay."""
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                due = self._next_start.get(host, now)
-                if now >= due:
-                    self._next_start[host] = now + self._delay
-                    return
-            time.sleep(due - now)
-
-    @contextmanager
-    def slot(self, host: str) -> Iterator[None]:
-        """Hold one of the host's request slots for the duration of one attempt."""
-        with self._semaphore(host):
-            self._wait_turn(host)
-            yield
+    final_url: str | None = None
 
 
 def fetch_all(
@@ -145,6 +112,7 @@ def fetch_all(
     user_agent: str = USER_AGENT,
     max_workers: int = 8,
     max_retry_after: float = 60.0,
+    total_timeout: float | None = 300.0,
 ) -> list[FetchOutcome]:
     """Fetch every URL into `RawStore(raw_dir)`; one outcome per input URL, in input order.
 
@@ -152,13 +120,15 @@ def fetch_all(
     stored validators are sent and a 304 yields the stored body's hash (`not_modified=True`);
     the state is saved when the call finishes. Without one, every URL is downloaded in full.
     Duplicate URLs are fetched once and share an outcome. The per-host limit and delay apply
-    within this call.
+    within this call. `total_timeout` bounds each URL from its first attempt to its outcome
+    (None: no bound beyond the per-operation timeouts).
     """
     store = RawStore(raw_dir)
     unique = list(dict.fromkeys(urls))
     policy = _Policy(connect_timeout, read_timeout, max(1, retries), backoff,
-                     max_retry_after, max_bytes)
-    gate = _HostGate(per_host, delay)
+                     max_retry_after, max_bytes,
+                     total_timeout if total_timeout and total_timeout > 0 else None)
+    gate = HostGate(per_host, delay)
     workers = max(1, min(max_workers, len(unique)))
     results: dict[str, FetchOutcome] = {}
     try:
@@ -179,7 +149,10 @@ def _client(policy: _Policy, user_agent: str, workers: int) -> httpx.Client:
                             write=policy.read_timeout, pool=None)
     limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
     headers = {"User-Agent": user_agent, "Accept": "*/*"}
-    return httpx.Client(headers=headers, timeout=timeout, limits=limits, follow_redirects=True)
+    client = httpx.Client(headers=headers, timeout=timeout, limits=limits,
+                          follow_redirects=True, max_redirects=20)
+    deadline.install(client)
+    return client
 
 
 def _host_key(url: str) -> str:
@@ -203,7 +176,7 @@ def _interleave_hosts(urls: list[str]) -> list[str]:
 
 
 def _fetch_safely(client: httpx.Client, url: str, store: RawStore, state: FetchState | None,
-                  policy: _Policy, gate: _HostGate) -> FetchOutcome:
+                  policy: _Policy, gate: HostGate) -> FetchOutcome:
     """`_fetch_one`, but a bug or surprise becomes a failed outcome rather than a lost batch."""
     try:
         return _fetch_one(client, url, store, state, policy, gate)
@@ -212,7 +185,7 @@ def _fetch_safely(client: httpx.Client, url: str, store: RawStore, state: FetchS
 
 
 def _fetch_one(client: httpx.Client, url: str, store: RawStore, state: FetchState | None,
-               policy: _Policy, gate: _HostGate) -> FetchOutcome:
+               policy: _Policy, gate: HostGate) -> FetchOutcome:
     """Attempt, wait, re-attempt while the failure looks transient; then describe the result."""
     problem = _url_problem(url)
     if problem:
@@ -220,14 +193,20 @@ def _fetch_one(client: httpx.Client, url: str, store: RawStore, state: FetchStat
     cached = _usable_cache(state, store, url)
     headers = _conditional_headers(cached)
     attempts = 0
+    ends: float | None = None
     while True:
         attempts += 1
         with gate.slot(_host_key(url)):
-            result = _attempt(client, url, headers, store, policy.max_bytes)
+            if ends is None and policy.total_timeout is not None:
+                ends = time.monotonic() + policy.total_timeout  # from the first attempt
+            with deadline.until(ends):
+                result = _attempt(client, url, headers, store, policy.max_bytes)
         wait = _retry_wait(result, attempts, policy)
-        if wait is None:
+        if wait is None or (ends is not None and time.monotonic() + wait >= ends):
             break
         time.sleep(wait)
+    if ends is not None and time.monotonic() >= ends and result.error is not None:
+        result.error = OverTime()
     return _outcome(url, result, attempts, cached, state, store, policy)
 
 
@@ -270,16 +249,19 @@ def _attempt(client: httpx.Client, url: str, headers: dict[str, str], store: Raw
              max_bytes: int) -> _Attempt:
     """One GET. A 2xx body is streamed into the store; other bodies are not read."""
     status: int | None = None
+    final: str | None = None
     try:
         with client.stream("GET", url, headers=headers) as response:
             status = response.status_code
+            final = str(response.url)
             sha = None
             if response.is_success:
                 _refuse_declared_oversize(response, max_bytes)
                 sha = store.put_stream(_capped(response.iter_bytes(_CHUNK_SIZE), max_bytes))
-            return _Attempt(status, response.reason_phrase, response.headers, sha)
-    except (_BodyTooLarge, httpx.HTTPError) as exc:
-        return _Attempt(status=status, error=exc)
+            return _Attempt(status, response.reason_phrase, response.headers, sha,
+                            final_url=final)
+    except (BodyTooLarge, OverTime, httpx.HTTPError) as exc:
+        return _Attempt(status=status, error=exc, final_url=final)
 
 
 def _refuse_declared_oversize(response: httpx.Response, max_bytes: int) -> None:
@@ -287,19 +269,24 @@ def _refuse_declared_oversize(response: httpx.Response, max_bytes: int) -> None:
     declared = response.headers.get("Content-Length", "")
     encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
     if declared.isdigit() and not encoded and int(declared) > max_bytes:
-        raise _BodyTooLarge()
+        raise BodyTooLarge()
 
 
 def _capped(chunks: Iterator[bytes], max_bytes: int) -> Iterator[bytes]:
     """Pass chunks through, aborting once more than `max_bytes` (decoded) have arrived.
 
     Counting decoded bytes also protects against small gzip bodies that inflate enormously.
+    The URL's total time is checked between chunks too (the socket layer checks it on every
+    read; this covers transports it could not be installed on).
     """
     total = 0
     for chunk in chunks:
         total += len(chunk)
         if total > max_bytes:
-            raise _BodyTooLarge()
+            raise BodyTooLarge()
+        left = deadline.remaining()
+        if left is not None and left <= 0:
+            raise OverTime()
         yield chunk
 
 
@@ -318,15 +305,9 @@ def _retry_wait(result: _Attempt, attempts: int, policy: _Policy) -> float | Non
 def _is_transient(result: _Attempt) -> bool:
     """Worth another try: network trouble, timeouts, 429 and 5xx (but not TLS failures)."""
     if result.error is not None:
-        bad_tls = isinstance(result.error, httpx.ConnectError) and _is_tls_failure(result.error)
+        bad_tls = isinstance(result.error, httpx.ConnectError) and is_tls_failure(result.error)
         return isinstance(result.error, _RETRY_EXCEPTIONS) and not bad_tls
     return result.status in _RETRY_STATUSES
-
-
-def _is_tls_failure(exc: Exception) -> bool:
-    """A bad certificate will be just as bad in a second; don't hammer the server."""
-    text = str(exc).upper()
-    return "CERTIFICATE" in text or "SSL" in text
 
 
 def _parse_retry_after(value: str | None) -> float | None:
@@ -349,14 +330,18 @@ def _outcome(url: str, result: _Attempt, attempts: int, cached: CacheEntry | Non
              state: FetchState | None, store: RawStore, policy: _Policy) -> FetchOutcome:
     """Turn the last attempt into an outcome and update the state for the next run."""
     if result.error is not None:
-        return _failure(url, result.status, attempts, _describe_error(result.error, attempts,
-                                                                      policy))
+        failed = _failure(url, result.status, attempts, describe_error(result.error, attempts,
+                                                                        policy))
+        failed.final_url = result.final_url
+        return failed
     assert result.headers is not None and result.status is not None
     if result.status == 304 and cached is not None:
         return _not_modified(url, result.headers, attempts, cached, state, store)
     if result.sha is None:
-        return _failure(url, result.status, attempts,
-                        _describe_status(result.status, result.reason, attempts))
+        failed = _failure(url, result.status, attempts,
+                          describe_status(result.status, result.reason, attempts))
+        failed.final_url = result.final_url
+        return failed
     return _downloaded(url, result, attempts, state, store)
 
 
@@ -400,7 +385,8 @@ def _downloaded(url: str, result: _Attempt, attempts: int, state: FetchState | N
     return FetchOutcome(url=url, ok=True, status=result.status, sha256=result.sha,
                         path=store.path(result.sha), content_type=content_type,
                         declared_charset=charset, etag=etag, last_modified=last_modified,
-                        fetched_at=_now(), attempts=attempts, not_modified=False, error=None)
+                        fetched_at=_now(), attempts=attempts, not_modified=False, error=None,
+                        final_url=result.final_url)
 
 
 def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
@@ -414,72 +400,3 @@ def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
         if key.strip().lower() == "charset" and val.strip():
             charset = val.strip().strip("\"'").lower() or None
     return media.strip().lower() or None, charset
-
-
-def _attempts_text(attempts: int) -> str:
-    return f"{attempts} attempt" + ("" if attempts == 1 else "s")
-
-
-def _describe_status(status: int, reason: str, attempts: int) -> str:
-    """'HTTP 404 Not Found', plus how often we tried when the status was worth retrying."""
-    if not reason:
-        try:
-            reason = HTTPStatus(status).phrase
-        except ValueError:
-            reason = ""
-    text = f"HTTP {status} {reason}".rstrip()
-    return f"{text} after {_attempts_text(attempts)}" if attempts > 1 else text
-
-
-def _describe_size(n: int) -> str:
-    """50 MB, 512 KB or 1000 bytes: the limit as the person who set it would write it."""
-    if n >= 1024 * 1024 and n % (1024 * 1024) == 0:
-        return f"{n // (1024 * 1024)} MB"
-    if n >= 1024 and n % 1024 == 0:
-        return f"{n // 1024} KB"
-    return f"{n} bytes"
-
-
-def _describe_error(exc: Exception, attempts: int, policy: _Policy) -> str:
-    """An error message a person understands, naming the limit or the cause."""
-    tries = _attempts_text(attempts)
-    if isinstance(exc, _BodyTooLarge):
-        return f"response larger than {_describe_size(policy.max_bytes)} limit"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out after {tries} ({_which_timeout(exc, policy)})"
-    if isinstance(exc, httpx.ConnectError):
-        return f"{_describe_connect_error(exc)} after {tries}"
-    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
-        return f"connection dropped by the server after {tries} ({exc})"
-    if isinstance(exc, httpx.TooManyRedirects):
-        return "too many redirects"
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return f"unsupported URL scheme ({exc})"
-    if isinstance(exc, httpx.DecodingError):
-        return f"could not decode the response body ({exc})"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _which_timeout(exc: httpx.TimeoutException, policy: _Policy) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"connect timeout {float(policy.connect_timeout)} s"
-    if isinstance(exc, httpx.WriteTimeout):
-        return f"write timeout {float(policy.read_timeout)} s"
-    if isinstance(exc, httpx.PoolTimeout):
-        return "no free connection"
-    return f"read timeout {float(policy.read_timeout)} s"
-
-
-def _describe_connect_error(exc: httpx.ConnectError) -> str:
-    """Name the usual causes plainly; fall back to the library's own words."""
-    text = str(exc)
-    lowered = text.lower()
-    if "refused" in lowered:
-        return "connection refused"
-    if any(s in lowered for s in ("name or service not known", "nodename nor servname",
-                                  "temporary failure in name resolution", "getaddrinfo",
-                                  "no address associated")):
-        return "could not resolve host name"
-    if _is_tls_failure(exc):
-        return f"TLS error ({text})"
-    return f"could not connect ({text})"
