@@ -45,6 +45,11 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--connect-timeout", type=float, default=10.0)
     p.add_argument("--read-timeout", type=float, default=30.0)
     p.add_argument("--retries", type=int, default=3, help="attempts per URL")
+    p.add_argument("--url-timeout", type=float, default=300.0,
+                   help="total seconds per URL, all attempts included (default 300)")
+    p.add_argument("--prune-missing", action="store_true",
+                   help="drop the reports of sources that fail or are gone (default: keep "
+                        "the last good report)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     q.add_argument("--wait", type=float, default=60.0,
                    help="seconds to wait while a load holds the warehouse")
+    q.add_argument("--timeout", type=float, default=300.0, help="seconds a query may run")
+    q.add_argument("--memory-limit", default="2GB", help="memory a query may use")
     _common(q)
+    lp = sub.add_parser("lake-path", help="print the folder of the lake's current version")
+    lp.add_argument("--lake", default=str(DATA_DIR / "lake"), help="Parquet lake folder")
     st = sub.add_parser("status", help="last runs and counts")
     st.add_argument("--wait", type=float, default=60.0)
     _common(st)
@@ -78,7 +87,7 @@ def task_runner(kind: str, workers: int, dask_address: str | None) -> Any:
 
 def _fetch_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"connect_timeout": args.connect_timeout, "read_timeout": args.read_timeout,
-            "retries": args.retries}
+            "retries": args.retries, "total_timeout": args.url_timeout}
 
 
 def _check_writable(warehouse: str, lake: str) -> str | None:
@@ -132,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             summary = ingest.with_options(task_runner=runner)(
                 sources=sources, manifest=args.manifest, warehouse=args.warehouse,
                 lake=args.lake, raw_dir=args.raw_dir,
-                batch_size=args.batch_size,
+                batch_size=args.batch_size, prune_missing=args.prune_missing,
                 fetch_options=_fetch_options(args), in_flight=max(2, 2 * args.workers))
         except Exception as e:  # the pipeline itself failed (warehouse locked, corrupt, …)
             print(f"govinfo run: the pipeline could not complete: {type(e).__name__}: {e}",
@@ -154,6 +163,12 @@ def _print_summary(s: dict[str, Any], warehouse: str) -> None:
         f"  metrics           {s['metrics']}",
         f"  failed checks     {s['failed_checks']}",
         f"  quarantined       {s['quarantined']}",
+        *([f"  kept              {s['kept']} last good report(s) of failing or missing "
+           "sources (--prune-missing drops them)"] if s.get("kept") else []),
+        *([f"  pruned            {s['pruned']} report(s) of failing or missing sources"]
+          if s.get("pruned") else []),
+        *([f"  retried alone     {s['retried']} input(s) of batches whose worker failed"]
+          if s.get("retried") else []),
         f"  seconds           {s['seconds']}",
         f"  warehouse         {warehouse}",
     ]
@@ -202,20 +217,38 @@ def _open_or_report(args: argparse.Namespace, command: str):
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    """The SQL runs in a sandbox (warehouse/query.py): it can read the warehouse and the lake,
+    nothing else, within a time and a memory limit."""
     import duckdb
-    con = _open_or_report(args, "query")
-    if con is None:
+    from warehouse import query
+    if not Path(args.warehouse).exists():
+        print(f"govinfo query: no warehouse at {args.warehouse} (run `govinfo run` first)",
+              file=sys.stderr)
         return EXIT_PIPELINE
     try:
-        cur = con.execute(args.sql)
-        rows = cur.fetchall() if cur.description else []
-        cols = [d[0] for d in cur.description] if cur.description else []
+        result = query.run(args.warehouse, args.lake, args.sql, wait=args.wait,
+                           timeout=args.timeout, memory_limit=args.memory_limit)
+    except query.QueryRefused as e:
+        print(f"govinfo query: {e}", file=sys.stderr)
+        return 1
+    except duckdb.IOException as e:  # the warehouse is held by a load, or unreadable
+        print(f"govinfo query: {e}", file=sys.stderr)
+        return EXIT_PIPELINE
     except duckdb.Error as e:
         print(f"govinfo query: {e}", file=sys.stderr)
         return 1
-    finally:
-        con.close()
-    print(format_result(cols, rows, args.format))
+    print(format_result(result.columns, result.rows, args.format))
+    return 0
+
+
+def cmd_lake_path(args: argparse.Namespace) -> int:
+    """For readers: the one folder that holds every table of the last published run."""
+    from warehouse.lake import LakeError, resolve
+    try:
+        print(resolve(args.lake))
+    except LakeError as e:
+        print(f"govinfo lake-path: {e}", file=sys.stderr)
+        return EXIT_PIPELINE
     return 0
 
 
@@ -260,7 +293,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sources = args.sources or ([] if args.manifest else [str(SAMPLES)])
     return serve(cron=args.cron, name=args.name, port=args.port, parameters={
         "sources": sources, "manifest": args.manifest, "warehouse": args.warehouse,
-        "lake": args.lake, "raw_dir": args.raw_dir,
+        "lake": args.lake, "raw_dir": args.raw_dir, "prune_missing": args.prune_missing,
         "batch_size": args.batch_size, "fetch_options": _fetch_options(args)},
         # `auto` is settled once, from what the sources hold when serving starts
         runner=(choose_kind(args.task_runner, args.workers, sources, args.manifest),
@@ -269,7 +302,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": cmd_run, "query": cmd_query, "status": cmd_status, "serve": cmd_serve}
+    handler = {"run": cmd_run, "query": cmd_query, "status": cmd_status, "serve": cmd_serve,
+               "lake-path": cmd_lake_path}
     return handler[args.command](args)
 
 
