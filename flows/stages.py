@@ -29,9 +29,10 @@ from warehouse.store import Batch, Quarantined, ReportResult, to_batch
 EXTRACTOR_RELEASE = "1"
 # far beyond any annual report (the longest real ones are a few hundred thousand characters)
 MAX_TEXT_CHARS = 3_000_000
-# wall-clock seconds one input may spend in each stage after decoding (decoding has its own
-# limit, extractors/limits.MAX_SECONDS); GOVINFO_STAGE_SECONDS overrides it for every stage.
-# A real report takes milliseconds; the limit is for inputs built to be slow.
+# wall-clock seconds one input may spend in each stage after reading its bytes (decode,
+# normalize, identify, extract); GOVINFO_STAGE_SECONDS overrides it. Decoding also keeps its
+# own budget (extractors/limits.MAX_SECONDS), checked between pages and rows. A real report
+# takes milliseconds; the limit is for inputs built to be slow.
 STAGE_SECONDS = 120.0
 _REPORT_WORDS = ("信息公开", "政务公开", "政府信息", "依申请公开", "主动公开")
 _ANNUAL_WORDS = ("年度报告", "年报", "工作报告", "工作汇报", "年度工作", "统计表", "年度", "本年")
@@ -130,7 +131,7 @@ def decode(items: list[WorkItem]) -> list[WorkItem]:
         assert it.data is not None
         it.raw = read_document(it.data, it.source_uri, it.declared_charset)
         it.data = None  # the bytes are not needed past this point
-    return _guard(items, "decode", one)
+    return _guard(items, "decode", one, stage_seconds())
 
 
 def normalize(items: list[WorkItem]) -> list[WorkItem]:

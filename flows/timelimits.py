@@ -1,8 +1,9 @@
-"""A wall-clock limit for one input's work in one stage (normalize, identify, extract).
+"""A wall-clock limit for one input's work in one stage (decode, normalize, identify, extract).
 
-Why: one hostile input must cost seconds, not the run. Decoding has its own budget
-(extractors/limits.py); the stages after it work on text, and a text can be built so that
-they take very long (a sentence of 200,000 characters, a table of a million cells).
+Why: one hostile input must cost seconds, not the run. Decoding had a budget of its own
+(extractors/limits.py), checked between pages and rows and by SIGALRM only in a main thread;
+the stages after it work on text, and a text can be built so that they take very long (a
+sentence of 200,000 characters, a table of a million cells).
 
 How the work is interrupted depends on where it runs:
 
