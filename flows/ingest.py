@@ -26,7 +26,7 @@ from flows.rawstore import FetchState
 from flows.sources import Source, discover
 from flows.stages import WorkItem
 from transforms.catalog import catalog
-from warehouse import crosschecks, lake as lake_mod, store
+from warehouse import lake as lake_mod, postload, store
 from warehouse.store import Quarantined
 
 DEFAULT_BATCH = None  # chosen per run by batch_size_for()
@@ -184,7 +184,7 @@ def ingest(sources: list[str], manifest: str | None = None,
             done += n
             if PROGRESS is not None:
                 PROGRESS(done, len(items))
-        summary.failed_checks += crosschecks.refresh(con) if summary.loaded else 0
+        summary.failed_checks += postload.refresh(con, run_id, summary.loaded)
         summary.seconds = round(time.monotonic() - t0, 2)
         store.record_run(con, {
             "run_id": run_id, "started_at": started,

@@ -124,8 +124,12 @@ with stated as (
                    case when issuer_kind in ('government', 'general_office') then 'government'
                         else case when starts_with(i1, coalesce(region_name, chr(1)))
                                   then substr(i1, length(region_name) + 1) else i1 end end
-                   || '|' || report_year end as body_key
+              end as body
   from base
+), bodies as (
+  select *, case when body = report_id then report_id else body || '|' || report_year end
+              as body_key
+  from keyed
 )
 select *,
        count(*) over (partition by body_key) as copies,
@@ -133,7 +137,7 @@ select *,
          order by fully_read desc, share_read desc nulls last, stated_metrics desc,
                   failed_checks, n_chars desc nulls last, published_on desc nulls last,
                   report_id) as copy_rank
-from keyed"""
+from bodies"""
 
 ANALYSIS_REPORTS_SQL = """create or replace view analysis_reports as
 with kept as (select * from report_copies where copy_rank = 1),
