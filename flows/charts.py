@@ -87,7 +87,7 @@ def bars(name: str, title: str, categories: Sequence[str],
             v = series[n][i] or 0
             if v <= 0:  # nothing to draw (and a test counts drawn marks)
                 continue
-            h = plot_h * v / ymax
+            h = max(plot_h * v / ymax, 1.0)  # a small value stays visible (1 unit tall)
             x = x0 if stacked else x0 + j * bar_w
             y = TOP + plot_h - plot_h * base / ymax - h if stacked else TOP + plot_h - h
             out.append(f'<rect class="mark" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
@@ -172,7 +172,7 @@ def hbars(name: str, title: str, labels: Sequence[str],
             v = series[n][i]
             if v <= 0:
                 continue
-            w = plot_w * v / xmax
+            w = max(plot_w * v / xmax, 1.0)
             out.append(f'<rect class="mark" x="{x:.1f}" y="{y + 3}" width="{w:.1f}" '
                        f'height="{row_h - 6}" fill="{PALETTE[j % len(PALETTE)]}">'
                        f"<title>{escape(f'{lab} · {n}: {_num(v)}')}</title></rect>")
