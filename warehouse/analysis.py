@@ -62,8 +62,9 @@ def _kind_test(kinds: str) -> str:
     return "(" + " or ".join(parts) + ")" if parts else "false"
 
 
-def _scope_sql() -> str:
-    """CASE over the scope rules, first match wins, and the wording that decided it."""
+def _scope_sql() -> tuple[str, str]:
+    """CASE expressions over the scope rules (first match wins): the scope, and the wording
+    or issuer kind that decided it."""
     place = "coalesce(right(r.region_name, 1), '[省市州盟县区旗]')"
     whens, evidence = [], []
     for rule in _scope_rules():
@@ -196,7 +197,7 @@ def derived_sql(definitions: list[dict[str, str]]) -> str:
     union = "\n  union all ".join(parts) if parts else \
         "select null::varchar report_id, null::varchar code, null::varchar template, " \
         "null::double num, null::double den where false"
-    count = _v().typed
+    typed = _v().typed
     return f"""create or replace view derived_indicators as
 with v as (
   select report_id,
@@ -206,7 +207,7 @@ with v as (
   {union}
 )
 select d.report_id, d.code, dd.name_zh, dd.name_en, d.template,
-       {count('d.num', 'count')} as numerator, {count('d.den', 'count')} as denominator,
+       {typed('d.num', 'request')} as numerator, {typed('d.den', 'request')} as denominator,
        case when d.den > 0 then round(d.num / d.den, 4) end as value,
        dd.numerator as numerator_formula, dd.denominator as denominator_formula, dd.caveat
 from d join derived_definitions dd on dd.code = d.code and dd.template = d.template

@@ -41,7 +41,7 @@ def catalog_rows(name: str) -> list[dict[str, str]]:
 def _rows_cached(package: str, path: str) -> tuple[tuple[tuple[str, str], ...], ...]:
     with files(package).joinpath(path).open(encoding="utf-8") as f:
         return tuple(tuple((k, v or "") for k, v in r.items()) for r in csv.DictReader(f)
-                     if not next(iter(r.values()), "").startswith("#"))
+                     if not (next(iter(r.values()), "") or "").startswith("#"))
 
 
 def _rows(package: str, path: str) -> list[dict[str, str]]:
