@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=4200, help="port of the Prefect server it starts")
     _run_args(sv)
     _common(sv)
+    from flows import export, report  # the analysis set for people who do not write SQL
+    report.add_parser(sub, _common)
+    export.add_parser(sub, _common)
     return ap
 
 
@@ -270,6 +273,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             coalesce(sum(cells_read), 0), coalesce(sum(cells_expected), 0),
             coalesce(sum(cells_in_doubt), 0), coalesce(sum(identities_failed), 0)
             from report_completeness""").fetchone()
+        from warehouse.datatests import status_lines
+        tests = status_lines(con)
     finally:
         con.close()
     print(f"warehouse {args.warehouse}")
@@ -278,6 +283,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"  tables: {tables[0]} reports with tables 2-4 fully read, {tables[1]} read in part; "
           f"cells read {tables[2]} of {tables[3]}, in doubt {tables[4]}, "
           f"identities failed {tables[5]} (view report_completeness)")
+    print("\n".join(tests))
     print("last runs:")
     print(format_result(["run", "started_at", "inputs", "loaded", "skipped", "quarantined",
                          "metrics", "failed_checks", "seconds"], runs, "table"))
@@ -302,8 +308,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from flows.export import cmd_export
+    from flows.report import cmd_report
     handler = {"run": cmd_run, "query": cmd_query, "status": cmd_status, "serve": cmd_serve,
-               "lake-path": cmd_lake_path}
+               "lake-path": cmd_lake_path, "report": cmd_report, "export": cmd_export}
     return handler[args.command](args)
 
 

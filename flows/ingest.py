@@ -33,7 +33,7 @@ from flows.rawstore import FetchState
 from flows.sources import Source, discover
 from flows.stages import WorkItem
 from transforms.catalog import catalog
-from warehouse import crosschecks, lake as lake_mod, runlog, store
+from warehouse import lake as lake_mod, postload, runlog, store
 from warehouse.store import Quarantined
 
 DEFAULT_BATCH = None  # chosen per run by batch_size_for()
@@ -218,7 +218,7 @@ def _run(con: Any, summary: RunSummary, t0: float, sources: list[str],
         done += n
         if PROGRESS is not None:
             PROGRESS(done, len(items))
-    summary.failed_checks += crosschecks.refresh(con) if summary.loaded else 0
+    summary.failed_checks += postload.refresh(con, summary.run_id, summary.loaded)
     _gone_and_failed(con, summary, found, prune_missing)
     summary.seconds = round(time.monotonic() - t0, 2)
     runlog.finish_run(con, {

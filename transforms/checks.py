@@ -9,6 +9,8 @@ are not inputs. Kinds:
   percent        "2239件，占98.94%": the percentage matches count / base
   prose_table_agreement  a figure stated in prose and in a table agrees
   not_greater    a year figure never exceeds the cumulative one (per metric and per table row)
+  tables_present, whole_nonnegative, zero_vs_figure   see transforms/report_rules.py
+  stock_across_years, parent_ge_children   across reports, see warehouse/crossrules.py
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from bisect import bisect_left
 from functools import lru_cache
 from typing import Any
 
+from transforms import report_rules
 from transforms.extract import Extraction, Observation
 from transforms.rules import Rule, rules
 
@@ -56,6 +59,12 @@ def run_checks(ex: Extraction, template: str) -> list[dict[str, Any]]:
             out.extend(_agreement_rule(rule, ex))
         elif rule.kind == "not_greater":
             out.extend(_year_le_cumulative(rule, ex, stated))
+        elif rule.kind == "tables_present":
+            out.extend(report_rules.tables_present(rule, ex))
+        elif rule.kind == "whole_nonnegative":
+            out.extend(report_rules.whole_nonnegative(rule, ex))
+        elif rule.kind == "zero_vs_figure":
+            out.extend(report_rules.zero_vs_figure(rule, ex))
     return out
 
 

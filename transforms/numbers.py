@@ -94,6 +94,13 @@ def canonical_unit(unit: str) -> tuple[str, float, str]:
     return u, mult, qual
 
 
+def scaled(value: float, mult: float) -> float:
+    """value × a unit's multiplier, without binary float noise (8479.96万元 is 84799600 yuan,
+    not 84799599.99999999). Amounts are kept to the fen (2 decimals): no report prints a
+    finer figure than 0.000001万元, and users compare and sum these values as written."""
+    return value if mult == 1.0 else round(value * mult, 2)
+
+
 _UNIT_PARTS = {u: canonical_unit(u) for u in UNITS}
 _MULT = {"万": 10000.0, "亿": 1e8, "千": 1000.0}
 
@@ -125,7 +132,7 @@ def find_numbers(text: str) -> list[Number]:
             qual = "approx"
         if text[max(0, start - 4): start].endswith(APPROX_PREFIX):
             qual = "approx"
-        out.append(Number(value * mult, unit, qual, start, end, start))
+        out.append(Number(scaled(value, mult), unit, qual, start, end, start))
     return out
 
 
@@ -160,7 +167,7 @@ def _parse_cell(text: str) -> tuple[str, float | None, str]:
         return "num", float(core.replace(",", "").lstrip("+")), qual
     m = _TEN_THOUSANDS.match(core)
     if m:
-        return "num", float(m.group(1)) * 10000, qual
+        return "num", scaled(float(m.group(1)), 10000.0), qual
     m = _CELL_WITH_UNIT.match(core)
     if m:  # 251000元, 3件: the figure, without its unit (see cell_unit)
         return "num", float(m.group(1).replace(",", "")), qual

@@ -13,7 +13,7 @@ from transforms.document import Document
 from transforms.grid_rows import grid_at, row_tokens
 from transforms.identities import Identity, RowChoice
 from transforms.label_scan import Found
-from transforms.numbers import canonical_unit
+from transforms.numbers import canonical_unit, scaled
 from transforms.template_spec import Key
 
 LAST_ROW_REACH = 400  # characters after the last row's label where its figures may stand
@@ -122,7 +122,7 @@ def emit_row(choice: RowChoice, pieces: list[tuple[Piece | None, ...]], f: Found
             note = f"cut from run-together '{p.split_from}': {choice.why or 'one reading'}"
         else:
             note = choice.why if len(choice.kept) > 1 else ""
-        out.append(CellRead(key, "read", p.value * mult, word, p.qualifier, p.start, p.end,
+        out.append(CellRead(key, "read", scaled(p.value, mult), word, p.qualifier, p.start, p.end,
                             f.start, label, note, period))
     return out
 

@@ -16,7 +16,7 @@ from itertools import accumulate
 
 from transforms.catalog import Catalog, enum_level, label_key
 from transforms.document import Cell, Grid
-from transforms.numbers import UNITS, canonical_unit, cell_unit, parse_cell
+from transforms.numbers import UNITS, canonical_unit, cell_unit, parse_cell, scaled
 
 _UNIT_WORDS = set(UNITS) | {"万元", "元", "人次", "——", "-"}
 _PAGE_NO = re.compile(r"^(-\s*\d+\s*-|第\s*\d+\s*页(共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
@@ -238,7 +238,7 @@ def _emit(cat: Catalog, rows: list[_Row], columns: list[_Column], context: str,
             out.append(TableValue(
                 label, path, match_text,
                 f"{row_ctx}/{groups}" if row_ctx and groups else (row_ctx or groups),
-                value * mult, qual, word, period_out, breakdown_out,
+                scaled(value, mult), qual, word, period_out, breakdown_out,
                 cell, leaf, row_no, table_no))
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import duckdb
 
-# Indicators shown as columns of metrics_wide (period year, breakdown ''): the core set.
-WIDE_CODES: list[str] = [
+# The core set as migration 1 released it, frozen with that migration (never edit it): the
+# live metrics_wide is regenerated from the catalog's `core` flag after every catalog load
+# (warehouse/views.py), so a new core indicator is a one-line change in indicators.csv.
+_WIDE_CODES_AS_RELEASED: list[str] = [
     "proactive.total", "proactive.website", "proactive.gazette", "proactive.weibo",
     "proactive.wechat", "proactive.platform", "proactive.other_channels",
     "proactive.normative_documents", "press.conferences", "reading_rooms.count",
@@ -39,7 +41,7 @@ REPORT_COLUMNS = (
 def _wide_view_sql() -> str:
     cols = ",\n  ".join(
         f"max(m.value) filter (where m.indicator_code = '{c}') as \"{c.replace('.', '_')}\""
-        for c in WIDE_CODES
+        for c in _WIDE_CODES_AS_RELEASED
     )
     return f"""
 create or replace view metrics_wide as
@@ -144,6 +146,27 @@ group by r.report_id, r.source_uri, r.template, r.report_year""",
         "alter table report_sources add column if not exists failed_at timestamp",
         "update report_sources set status = 'ok' where status is null",
         "alter table fetches add column if not exists final_url varchar",
+    ]),
+    # 5-19 are left to other work in flight; this line's migrations start at 20
+    (20, "for analysts: data tests, vocabularies, derived definitions, report scope", [
+        """create table if not exists data_tests (
+            run_id varchar, tested_at timestamp, test varchar not null, kind varchar not null
+              check (kind in ('unique', 'not_null', 'accepted_values', 'relationship',
+                              'expression')),
+            table_name varchar, column_name varchar,
+            status varchar not null check (status in ('pass', 'fail', 'error')),
+            failing_rows bigint, detail varchar)""",
+        """create table if not exists vocabularies (
+            table_name varchar, column_name varchar, value varchar, meaning varchar,
+            primary key (table_name, column_name, value))""",
+        """create table if not exists derived_definitions (
+            code varchar, template varchar check (template in ('legacy', 'gb2019')),
+            name_zh varchar, name_en varchar, numerator varchar, denominator varchar,
+            caveat varchar, primary key (code, template))""",
+        """create table if not exists report_scope (
+            report_id varchar primary key,
+            scope varchar not null check (scope in ('own', 'area', 'unknown')),
+            evidence varchar, rules_version varchar)""",
     ]),
 ]
 
