@@ -199,3 +199,17 @@ def test_data_tests_find_bad_rows(analysis_run, tmp_path):
     assert results["metrics_report_exists"]["failing_rows"] == 1
     assert results["metrics_indicator_exists"]["status"] == "fail"
     assert results["reports_id_unique"]["status"] == "pass"
+
+
+def test_section_six_none_against_a_stated_fee():
+    """六、其他需要报告的事项 reading 无 is the template's place for fees: no fee was collected.
+    When a fee is stated elsewhere, the zero_vs_figure rule says the two disagree."""
+    from flows.stages import WorkItem, run_all
+
+    text = ("2020年政府信息公开工作年度报告\n一、总体情况\n本年度收取信息处理费共计380元。\n"
+            "六、其他需要报告的事项\n无。\n")
+    it = run_all([WorkItem(source_uri="six.txt", data=text.encode("utf-8"))])[0]
+    fees = [o for o in it.result.observations if o["indicator_code"] == "fees.collected"]
+    assert sorted(o["value"] for o in fees) == [0.0, 380.0]
+    failed = [c for c in it.result.checks if c["status"] == "fail"]
+    assert any("fees.collected" in c["detail"] for c in failed), failed

@@ -179,8 +179,10 @@ class Catalog:
                 raise ValueError(f"alias for unknown indicator {r['code']!r}")
         self.columns = [ColumnTerm(r["term"], r["role"], r.get("value") or "",
                                    r.get("parent") or "") for r in _rows("columns.csv")]
-        self.zero_statements = [(r["code"], re.compile(r["pattern"]))
-                                for r in _rows("zero_statements.csv")]
+        self.zero_statements = [
+            (r["code"], re.compile(r["pattern"]),
+             re.compile(r["heading"]) if r.get("heading") else None)
+            for r in _rows("zero_statements.csv")]
 
     def unit(self, code: str) -> str:
         return self.units[code]

@@ -375,13 +375,17 @@ def zero_statements(cat: Catalog, text: str, skip: list[tuple[int, int]]) -> lis
     heads = headings(text)
     out: list[tuple[str, ProseValue]] = []
     rules = cat.zero_statements
-    may_match = _first_chars(tuple(rx for _, rx in rules))
+    may_match = _first_chars(tuple(rx for _, rx, _ in rules))
     for s0, sent in _sentences(text, skip):
         if "|" in sent or (may_match is not None and not may_match.search(sent)):
             continue
-        for code, rx in rules:
+        lead = len(sent) - len(sent.lstrip())  # patterns anchored with ^…$ see the words only
+        s0, sent = s0 + lead, sent.strip()
+        for code, rx, heading in rules:
             m = rx.search(sent)
             if not m or (skip and _inside(skip, s0 + m.start())):
+                continue
+            if heading is not None and not heading.search(heading_context(heads, s0)):
                 continue
             # a figure in the same sentence means it is not a zero statement for that code
             out.append((code, ProseValue(
