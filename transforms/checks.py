@@ -15,25 +15,13 @@ are not inputs. Kinds:
 from __future__ import annotations
 
 from bisect import bisect_left
-from functools import lru_cache
 from typing import Any
 
 from transforms import report_rules
 from transforms.extract import Extraction, Observation
-from transforms.rules import Rule, rules
+from transforms.rules import Rule, check_row as _row, fmt as _fmt, rules
 
 TOL = 1e-6
-
-
-@lru_cache(maxsize=8192)
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def _row(check: str, ok: bool, expected: float | None, actual: float | None, detail: str
-         ) -> dict[str, Any]:
-    return {"check": check, "status": "pass" if ok else "fail", "expected": expected,
-            "actual": actual, "detail": detail[:1000]}
 
 
 def run_checks(ex: Extraction, template: str) -> list[dict[str, Any]]:

@@ -16,20 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from transforms.extract_types import Extraction
-from transforms.rules import Rule
+from transforms.rules import Rule, check_row as _row, fmt as _fmt
 
 MONEY_UNITS = ("yuan",)
 TOL = 1e-6
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def _row(check: str, ok: bool, expected: float | None, actual: float | None, detail: str
-         ) -> dict[str, Any]:
-    return {"check": check, "status": "pass" if ok else "fail", "expected": expected,
-            "actual": actual, "detail": detail[:1000]}
 
 
 def tables_present(rule: Rule, ex: Extraction) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import duckdb
 
 from transforms.rules import Rule, rules
+from warehouse.store import transaction
 
 KINDS = ("stock_across_years", "parent_ge_children")
 
@@ -74,8 +75,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute these rules; returns the number of failed rows. The caller's transaction is
     not assumed: this runs in its own."""
     mine = [r for r in rules() if r.kind in KINDS]
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from checks where \"check\" in (select unnest(?::varchar[]))",
                     [[r.name for r in mine]])
         for rule in mine:
@@ -90,11 +90,4 @@ def refresh(con: duckdb.DuckDBPyConnection) -> int:
         failed = con.execute(
             "select count(*) from checks where status = 'fail' and \"check\" in "
             "(select unnest(?::varchar[]))", [[r.name for r in mine]]).fetchone()[0]
-        con.execute("commit")
-    except BaseException:
-        try:
-            con.execute("rollback")
-        except duckdb.Error:
-            pass
-        raise
     return int(failed)

@@ -10,10 +10,11 @@ bytes, or bytes that do not make a report) never drops anything: its last good r
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
@@ -128,6 +129,18 @@ def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("rollback")
     except duckdb.Error:
         pass
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction: committed if the block ends, rolled back (quietly) if it raises."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        rollback_quietly(con)
+        raise
 
 
 def load_catalog(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:

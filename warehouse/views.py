@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from warehouse import analysis, dictionary
+from warehouse.store import transaction
 
 # the one unit that is money; every other unit of the catalog counts things
 MONEY_UNITS = ("yuan",)
@@ -133,8 +134,7 @@ def load_lookups(con: duckdb.DuckDBPyConnection) -> None:
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create every generated view and reapply every comment, in one transaction."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         load_lookups(con)
         core = core_indicators(con)
         con.execute(metrics_wide_sql(core))
@@ -142,13 +142,6 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
         analysis.install(con, core)
         con.execute(DATA_DICTIONARY_SQL)
         dictionary.apply(con)
-        con.execute("commit")
-    except BaseException:
-        try:
-            con.execute("rollback")
-        except duckdb.Error:
-            pass
-        raise
 
 
 def installed(con: duckdb.DuckDBPyConnection) -> bool:
