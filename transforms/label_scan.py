@@ -41,9 +41,8 @@ class Squeezed:
         self.where = np.flatnonzero(keep)
         self.text = from_code_points(cps[keep])
         self.source = text
-        # a row's occurrences, kept: the readers locate each table once per template version,
-        # and most rows are the same in both
-        self.found: dict[int, list["Found"]] = {}
+        # a row's occurrences, kept while the text is read (a row may be looked for again)
+        self.found: dict[RowSpec, list["Found"]] = {}
 
     def start_of(self, i: int) -> int:
         """The offset in the original text of searched character i."""
@@ -94,10 +93,10 @@ class Found:
 
 def _occurrences(sq: Squeezed, row: RowSpec) -> list[Found]:
     """Every place the row's label is printed (a required number present)."""
-    if row.order in sq.found:
-        return sq.found[row.order]
+    if row in sq.found:
+        return sq.found[row]
     out: list[Found] = []
-    sq.found[row.order] = out
+    sq.found[row] = out
     taken: list[tuple[int, int]] = []  # a shorter key inside a longer one's match is the same label
     for key in row.keys:
         for at in sq.find_all(key):

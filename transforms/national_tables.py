@@ -11,6 +11,8 @@ doubt are reported, never guessed.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from transforms.cell_tokens import Token, readings
 from transforms.document import Document
 from transforms.identities import Identity, choose, identities_for
@@ -25,16 +27,24 @@ VERSIONS = ("gb2019", "gb2021")
 
 def _locate_version(sq: Squeezed, spec: TemplateSpec, table: str, hint: str | None
                     ) -> tuple[str, list[Found]]:
-    """The template version whose rows explain the most of the text, and its rows found there.
-    A tie (the rows the versions share) goes to the version the report's headings name."""
-    best: tuple[tuple[int, bool], str, list[Found]] | None = None
-    for v in VERSIONS:
-        found = locate(sq, [r for r in spec.rows_of(table) if v in r.versions])
-        score_v = (sum(1 for f in found if f.row.has_figures), v == (hint or "gb2021"))
-        if best is None or score_v > best[0]:
-            best = (score_v, v, found)
-    assert best is not None
-    return best[1], best[2]
+    """The table's rows found in the text (both versions' rows at once), and the template
+    version whose rows explain the most of them; a tie (the rows the versions share) goes to
+    the version the report's headings name. A row the versions print alike but read apart
+    (gb2019's one row 其他处理, gb2021's heading over three) is looked for once."""
+    rows: dict[tuple[str, ...], RowSpec] = {}
+    for r in spec.rows_of(table):
+        seen = rows.get(r.keys)
+        if seen is None:
+            rows[r.keys] = r
+        elif seen.kind != r.kind:
+            # a row in one version, a heading in the other: weighed as a heading in the chain
+            # (pdftotext prints a heading beside its second row), read when it has figures
+            rows[r.keys] = replace(seen, kind="group")
+    found = locate(sq, list(rows.values()))
+    figures = [f for f in found if f.row.has_figures]
+    version = max(VERSIONS, key=lambda v: (sum(1 for f in figures if v in f.row.versions),
+                                           v == (hint or "gb2021")))
+    return version, found
 
 
 def _header_votes(text: str, spec: TemplateSpec, block: str) -> dict[str, int]:
