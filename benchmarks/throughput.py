@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DEFAULT_SEEDS = ROOT.parent / "shared" / "seeds"
+DEFAULT_SEEDS = ROOT / "data" / "samples"  # the seed reports, bundled
 TARGET_RATE = 400.0  # reports/s end to end at 4,000 reports
 TARGET_RATIO = 10.0  # pipeline marginal / floor marginal
 TARGET_FIXED = 10.0  # seconds of start-up once the Prefect home exists
@@ -719,8 +719,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--json", help="write the figures here as JSON")
     ap.add_argument("--seed", type=int, default=20240601, help="corpus random seed")
-    ap.add_argument("--seeds-dir", default=str(DEFAULT_SEEDS if DEFAULT_SEEDS.exists()
-                                                else ROOT / "data" / "samples"))
+    ap.add_argument("--seeds-dir", default=str(DEFAULT_SEEDS))
     ap.add_argument("--workdir", help="keep corpus and runs here (default: a temp folder)")
     ap.add_argument("--corpus", help="reuse a corpus folder written by an earlier run")
     ap.add_argument("--keep", action="store_true", help="keep warehouses and lakes")

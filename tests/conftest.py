@@ -1,4 +1,9 @@
-"""Shared fixtures: the seed reports, and one real flow run over them reused by many tests."""
+"""Shared fixtures: the seed reports, and one real flow run over them reused by many tests.
+
+Everything a test needs is in the project: the seed reports are the bundled samples
+(data/samples), and the gold labels, the score tool and the spec's indicator list are copies in
+tests/fixtures. A clone with nothing beside it runs the whole suite.
+"""
 from __future__ import annotations
 
 import os
@@ -7,9 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SEEDS = SHARED / "seeds"
 SAMPLES = ROOT / "data" / "samples"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 # Prefect keeps its state in the project's data/ folder (gitignored), as `govinfo run` does.
 os.environ.setdefault("PREFECT_HOME", str(ROOT / "data" / "prefect"))
@@ -19,9 +23,8 @@ apply_prefect_env(ROOT / "data")
 
 
 def seed_paths() -> list[Path]:
-    """The seed reports: ../shared/seeds when present, else the bundled copies."""
-    base = SEEDS if SEEDS.exists() else SAMPLES
-    return sorted(base.glob("*.txt"))
+    """The five seed reports (bundled as the samples)."""
+    return sorted(SAMPLES.glob("*.txt"))
 
 
 def run_cli(*args: str) -> int:

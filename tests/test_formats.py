@@ -20,25 +20,17 @@ from extractors import sniff
 from extractors.base import RawDocument, Table, Unreadable
 from extractors.dispatch import read_document
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 
 # ---------------------------------------------------------------- helpers
 
 
 def seed_lines(name: str = "003_75db285d8e423f19.txt", first: int = 0, last: int = 30) -> list[str]:
-    """Non-empty lines of a seed report, or a built-in stand-in when ../shared is absent."""
-    path = SEEDS / name
-    if path.exists():
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        return lines[first:last]
-    return [
-        "一、概述",
-        "2018年,我区深入贯彻落实市委、市政府关于全面推进政务公开工作的决策部署,按照区委、区政府"
-        "中心工作安排,紧紧围绕经济社会发展和人民群众关心关切,大力推进决策、执行、管理、服务、"
-        "结果“六公开”,加大重点领域信息公开力度,深入推进行政权力清理,努力拓展信息公开渠道。",
-        "(一)加大重点领域信息公开力度,丰富公开内容。",
-    ] * 8
+    """Non-empty lines of a seed report (bundled in data/samples)."""
+    lines = [ln.strip() for ln in (SEEDS / name).read_text(encoding="utf-8").splitlines()
+             if ln.strip()]
+    return lines[first:last]
 
 
 def squash(text: str) -> str:

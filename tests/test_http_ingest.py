@@ -28,7 +28,7 @@ from flows.cli import main
 from warehouse import store
 
 REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO.parent / "shared" / "seeds"
+SEEDS = REPO / "data" / "samples"
 GOVINFO = str(Path(sys.executable).with_name("govinfo"))
 LAST_MODIFIED = "Mon, 06 Jan 2025 08:00:00 GMT"
 SLOW_HOLD = 30.0  # the hanging route answers after this, long past the client's read timeout

@@ -13,7 +13,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from flows.cli import main
-from tests.conftest import ROOT, SHARED, seed_paths
+from tests.conftest import FIXTURES, ROOT, seed_paths
 from warehouse import schema, store
 
 TABLES = ["reports", "metrics", "observations", "checks", "documents", "quarantine",
@@ -43,10 +43,9 @@ def q(wh: Path, sql: str, *params) -> list[tuple]:
 
 def test_seed_gold_scores(seed_run):
     """The score the acceptance checks use: core, extended and report fields."""
-    score = SHARED / "tools" / "score.py"
-    assert score.exists(), "../shared/tools/score.py is part of the workplace"
+    score = FIXTURES / "score.py"
     out = subprocess.run([sys.executable, str(score), str(seed_run["warehouse"]),
-                          str(SHARED / "gold"), "--json"], capture_output=True, text=True,
+                          str(FIXTURES / "gold"), "--json"], capture_output=True, text=True,
                          check=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     assert result["docs_in_warehouse"] == 5
@@ -64,7 +63,7 @@ def test_every_table_and_view_exists(seed_run):
                  "from metrics_wide where region_name = '北碚区'")
     assert wide == [("北碚区", 2018, 596.0, 27.0)]
     # the catalog holds every spec code with its aliases
-    spec = (SHARED / "spec" / "indicators.csv").read_text(encoding="utf-8").splitlines()[1:]
+    spec = (FIXTURES / "spec_indicators.csv").read_text(encoding="utf-8").splitlines()[1:]
     codes = {line.split(",")[0] for line in spec if line}
     have = {r[0] for r in q(wh, "select code from indicators where len(aliases) > 0")}
     assert codes <= have

@@ -1,7 +1,7 @@
 """Synthetic annual reports in the national standard template (gb2019 / gb2021).
 
-Why this exists: the seeds in ``shared/seeds`` are five real reports, mostly legacy prose.
-The extractor also has to read the four fixed tables of the 2019 and 2021 national formats
+Why this exists: the seeds (bundled in ``data/samples``) are five real reports, mostly legacy
+prose. The extractor also has to read the four fixed tables of the 2019 and 2021 national formats
 in every shape they reach us (portal HTML, mirror-site flattened text, ``pdftotext -layout``
 text, Word, PDF).  Real documents of that kind come without an answer key; these come with
 one.  ``make_report`` builds one structured report whose tables balance, and ``expected``
