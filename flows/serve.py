@@ -72,6 +72,11 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env["PREFECT_HOME"] = str(home)
     if not any(env.get(v) for v in _DB_VARS):
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{home / 'served.db'}"
+        # flows.settings turns start-up migration off once `govinfo run` has migrated
+        # prefect.db; that says nothing about this file, which a server that skipped its
+        # migration served without tables (HTTP 500 "no such table: deployment"). Migrating
+        # a current database is a quick no-op.
+        env["PREFECT_SERVER_DATABASE_MIGRATE_ON_START"] = "true"
     return env
 
 

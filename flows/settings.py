@@ -51,8 +51,9 @@ def apply_prefect_env(data_dir: Path | None = None, overrides: dict[str, str] | 
     env.update(overrides or {})
     home = Path(env["PREFECT_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    # the ephemeral server migrates its database at every start unless told the database is
-    # current, which it is once a run of this Prefect version has succeeded here
+    # the ephemeral server migrates its database (prefect.db) at every start unless told it is
+    # current, which it is once a run of this Prefect version has succeeded here. Only that
+    # file: `serve` gives its server another one, and migrates it (flows.serve.server_env).
     if _migrated_marker(home).exists() and (home / "prefect.db").exists():
         env.setdefault("PREFECT_SERVER_DATABASE_MIGRATE_ON_START", "false")
     for k, v in env.items():

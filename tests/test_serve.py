@@ -3,8 +3,10 @@
 Why a subprocess and the wall clock: the point of `serve` is Prefect's own scheduling (the
 server's scheduler service creating runs, the runner picking them up) and a clean shutdown that
 leaves no Prefect server behind; neither can be observed in-process or with a fake clock. The
-test gets its own GOVINFO_DATA / PREFECT_HOME so it never touches the repository's data/.
-Cost: server start (~20 s here) + up to a minute to the next cron tick + one run.
+test gets its own GOVINFO_DATA / PREFECT_HOME so it never touches the repository's data/, and a
+`govinfo run` uses that data/ first, as it would for a user who tries `run` before `serve`.
+Cost: one run (~10 s), server start (~20 s here) + up to a minute to the next cron tick + one
+run.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pathlib import Path
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO.parent / "shared" / "seeds"
+SEEDS = REPO / "data" / "samples"
 GOVINFO = str(Path(sys.executable).with_name("govinfo"))
 RUN_DEADLINE = 150.0
 STOP_DEADLINE = 60.0
@@ -74,6 +76,15 @@ def test_serve_runs_on_schedule_and_stops_with_its_server(tmp_path: Path) -> Non
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(GOVINFO_DATA=str(data), PREFECT_HOME=str(data / "prefect"))
+    # a user runs before serving: `run` leaves this data/ marked "migrated" for its own
+    # Prefect database, which once made the served database go unmigrated (HTTP 500 "no such
+    # table: deployment", and no scheduled run ever)
+    first = subprocess.run(
+        [GOVINFO, "run", str(src), "--warehouse", str(tmp_path / "first.duckdb"),
+         "--lake", str(tmp_path / "first-lake"), "--raw-dir", str(tmp_path / "raw")],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert list((data / "prefect").glob(".migrated-*")), "the run did not mark its database"
     port = _free_port()
     log = tmp_path / "serve.log"
     cmd = [GOVINFO, "serve", "--cron", "* * * * *", str(src), "--warehouse", str(warehouse),
