@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -245,6 +246,23 @@ def test_old_warehouse_is_upgraded_in_place(tmp_path):
         assert "metrics_code_idx" in idx
     finally:
         con.close()
+
+
+def test_warehouse_is_readable_by_duckdb_1_4(seed_run) -> None:
+    """BI tools bundle older DuckDB releases: the file is written in the storage format of
+    DuckDB 1.4 (checked by hand with duckdb 1.4.5 reading a file this project wrote)."""
+    path = seed_run["warehouse"]
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tags = con.execute("select tags from duckdb_databases() "
+                           "where database_name = current_database()").fetchone()[0]
+    finally:
+        con.close()
+    assert tags["storage_version"] == store.STORAGE_VERSION + "+"
+    head = path.read_bytes()[:20]
+    assert head[8:12] == b"DUCK"
+    # the storage number in the header: DuckDB 1.4 reads 64 to 67; 2.0's own format is 999
+    assert 64 <= struct.unpack("<Q", head[12:20])[0] <= 67
 
 
 def test_a_failing_batch_leaves_the_warehouse_as_it_was(tmp_path, seed_run):

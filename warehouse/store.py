@@ -101,6 +101,13 @@ def _arrow(table: str, rows: list[dict[str, Any]], report_ids: list[str] | None 
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+# The storage format a new warehouse file is written in. BI tools and other clients bundle
+# older DuckDB releases than the one pinned here (2.x writes a format 1.x cannot open), so
+# files are written in the newest format DuckDB 1.4 reads. It applies when a file is created;
+# a file keeps the format it was created with.
+STORAGE_VERSION = "v1.4.0"
+
+
 def connect(path: str | Path, read_only: bool = False, retries: float = 0.0,
             config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse. DuckDB lets one process hold the file for writing and refuses other
@@ -112,7 +119,8 @@ def connect(path: str | Path, read_only: bool = False, retries: float = 0.0,
             if read_only:
                 return duckdb.connect(str(path), read_only=True, config=config or {})
             path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(path))
+            con = duckdb.connect(str(path), config={
+                "storage_compatibility_version": STORAGE_VERSION})
             migrate(con)
             return con
         except duckdb.IOException as e:
