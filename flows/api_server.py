@@ -4,7 +4,8 @@ Prefect's ephemeral mode starts the same server (uvicorn with Prefect's app fact
 127.0.0.1) lazily, when the flow first talks to the API, and waits for it: several seconds spent
 after our own imports are done. Launching it first and pointing PREFECT_API_URL at it before
 Prefect is imported overlaps the two. It is stopped when the process exits, like Prefect's own
-temporary server; nothing listens beyond the process and nothing leaves 127.0.0.1.
+temporary server (and dies with the process if that is killed outright); nothing listens beyond
+the process and nothing leaves 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from flows.processes import die_with_parent
 
 
 def _free_port() -> int:
@@ -45,7 +48,11 @@ class LocalApiServer:
             [sys.executable, "-m", "uvicorn", "--app-dir", app_dir, "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port",
              str(self.port), "--log-level", "error", "--lifespan", "on"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            # Ctrl-C at the terminal is for the run, which then stops this server itself:
+            # killed first, it left the run failing on "Connection refused" (flows.processes)
+            start_new_session=True, preexec_fn=die_with_parent())
         atexit.register(self.stop)
         return self
 

@@ -18,6 +18,7 @@ from flows.settings import DATA_DIR, apply_prefect_env
 
 SAMPLES = DATA_DIR / "samples"
 EXIT_PIPELINE = 2
+EXIT_INTERRUPTED = 130  # the shell's convention for a command ended by SIGINT
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -128,16 +129,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.task_runner == "process":
         from flows.runners import start_forkserver
         start_forkserver()  # warms the workers' imports and tables meanwhile, too
-    import flows.ingest as ingest_mod
     from flows.ingest import ingest
+    from flows.processes import noting_interrupts
     from flows.progress import Progress
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     runner = task_runner(args.task_runner, args.workers, args.dask_address)
     # a heartbeat tells a worker's crash detection that a deployed run is alive; a run started
     # here has no such watcher, and Prefect joins the heartbeat thread at the end (about 1 s)
-    with Progress() as bar, temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        ingest_mod.PROGRESS = bar.update
-        try:
+    try:
+        with Progress(), noting_interrupts(), \
+                temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             if server is not None:
                 server.wait_ready(float(os.environ.get(
                     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")))
@@ -146,10 +147,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                 lake=args.lake, raw_dir=args.raw_dir,
                 batch_size=args.batch_size, prune_missing=args.prune_missing,
                 fetch_options=_fetch_options(args), in_flight=max(2, 2 * args.workers))
-        except Exception as e:  # the pipeline itself failed (warehouse locked, corrupt, …)
-            print(f"govinfo run: the pipeline could not complete: {type(e).__name__}: {e}",
-                  file=sys.stderr)
-            return EXIT_PIPELINE
+    except KeyboardInterrupt:
+        from flows.processes import stop_workers
+        stop_workers()  # if the runner did not get to it
+        print("\ngovinfo run: interrupted; the batches loaded before are kept, and the run is "
+              "recorded as interrupted (govinfo status)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as e:  # the pipeline itself failed (warehouse locked, disk full, …)
+        print(f"govinfo run: the pipeline could not complete: {type(e).__name__}: {e}",
+              file=sys.stderr)
+        return EXIT_PIPELINE
 
     from flows.settings import mark_migrated
     mark_migrated()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+import traceback
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,23 +25,26 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 
-from flows import isolate, stages
+from flows import isolate, progress, stages
 from flows.fetch import FetchOutcome, fetch_all
+from flows.processes import hold_interrupts, interrupt_requested, interrupts_as_such
 from flows.rawstore import FetchState
+from flows.settings import keep_sdk_telemetry_off
 from flows.sources import Source, discover
 from flows.stages import WorkItem
 from transforms.catalog import catalog
 from warehouse import lake as lake_mod, postload, runlog, store
 from warehouse.store import Quarantined
 
+keep_sdk_telemetry_off()  # before the flow below is defined
+
 DEFAULT_BATCH = None  # chosen per run by batch_size_for()
 MIN_BATCH, MAX_BATCH = 20, 250
 LOCK_WAIT_SECONDS = 600.0
-# set by the CLI to drive its progress bar (a callable cannot be a flow parameter)
-PROGRESS: Callable[[int, int], None] | None = None
 
 
 @dataclass
@@ -78,15 +82,35 @@ def fetch_task(urls: list[str], raw_dir: str, options: dict[str, Any]) -> list[F
     return fetch_all(urls, Path(raw_dir), FetchState(raw_dir), **options)
 
 
+class Warehouse:
+    """The flow's DuckDB connection, in the form the load and export tasks receive it.
+
+    Prefect keeps a task's parameters until the process ends: in the task's state, and in the
+    task context that a Ctrl-C in the middle of a task leaves set. DuckDB's bindings print
+    "nanobind: leaked ..." (about 40 lines) for a connection still alive at interpreter exit.
+    Whatever Prefect keeps of this holder, `close()` lets the connection itself go.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con: duckdb.DuckDBPyConnection | None = con
+
+    def close(self) -> None:
+        con, self.con = self.con, None
+        if con is not None:
+            con.close()
+
+
 @task(name="load", cache_policy=NO_CACHE, persist_result=False)
-def load_task(con: Any, batch: store.Batch, run_id: str, seen: dict[str, str]) -> int:
-    store.load_batch(con, batch, run_id, seen)
+def load_task(wh: Warehouse, batch: store.Batch, run_id: str, seen: dict[str, str]) -> int:
+    with interrupts_as_such():
+        store.load_batch(wh.con, batch, run_id, seen)
     return batch.metrics
 
 
 @task(name="export-lake", cache_policy=NO_CACHE, persist_result=False)
-def export_task(con: Any, lake: str, run_id: str) -> dict[str, int]:
-    return lake_mod.export(con, lake, run_id)
+def export_task(wh: Warehouse, lake: str, run_id: str) -> dict[str, int]:
+    with interrupts_as_such():
+        return lake_mod.export(wh.con, lake, run_id)
 
 
 def batch_size_for(n_items: int, in_flight: int) -> int:
@@ -108,6 +132,11 @@ def _outcome(future: Any, todo: list[WorkItem], summary: RunSummary) -> store.Ba
         return future.result()
     except Exception as e:
         reason = f"the worker running this batch failed: {type(e).__name__}: {e}"[:500]
+        # Prefect keeps this exception in the task's state until the process ends, and
+        # raising it here hung this frame on its traceback, and through it the flow's frames
+        # with their DuckDB connection (reported at exit as "nanobind: leaked ..."). Prefect
+        # has logged the worker's traceback already.
+        e.__traceback__ = None
         summary.retried += len(todo)
         return isolate.retry_one_by_one(extract_task.fn, todo, reason)
 
@@ -154,33 +183,43 @@ def ingest(sources: list[str], manifest: str | None = None,
     summary = RunSummary(run_id=run_id)
     described = " ".join(sources)[:2000] + (f" --manifest {manifest}" if manifest else "")
     # a scheduled run may start while someone else holds the file for writing: wait for it
-    con = store.connect(warehouse, retries=LOCK_WAIT_SECONDS)
+    wh = Warehouse(store.connect(warehouse, retries=LOCK_WAIT_SECONDS))
     try:
-        summary.interrupted_runs = runlog.start_run(con, run_id, started, described)
+        summary.interrupted_runs = runlog.start_run(wh.con, run_id, started, described)
         try:
-            _run(con, summary, t0, sources, manifest, lake, raw_dir, batch_size,
+            _run(wh, summary, t0, sources, manifest, lake, raw_dir, batch_size,
                  fetch_options or {}, in_flight, prune_missing)
         except BaseException as e:
-            runlog.fail_run(con, run_id, f"{type(e).__name__}: {e}")
-            raise
+            # Prefect keeps a failed task's exception, with its traceback and every frame in
+            # it, until the process ends: those frames must not keep the DuckDB connection
+            # alive either (see Warehouse)
+            traceback.clear_frames(e.__traceback__)
+            if not (isinstance(e, KeyboardInterrupt) or interrupt_requested()):
+                runlog.fail_run(wh.con, run_id, f"{type(e).__name__}: {e}")
+                raise
+            _record_interrupted(wh.con, summary, t0)
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            raise KeyboardInterrupt from None  # DuckDB's form of it: "Query interrupted"
     finally:
-        con.close()
+        wh.close()
     summary.seconds = round(time.monotonic() - t0, 2)
     return summary.as_dict()
 
 
-def _run(con: Any, summary: RunSummary, t0: float, sources: list[str],
+def _run(wh: Warehouse, summary: RunSummary, t0: float, sources: list[str],
          manifest: str | None, lake: str, raw_dir: str, batch_size: int | None,
          fetch_options: dict[str, Any], in_flight: int, prune_missing: bool) -> None:
     """The body of `ingest`, which records its failure."""
     run_id = summary.run_id
+    con = wh.con
     lake_mod.clean(lake)  # leftovers of an export that was killed
     store.load_catalog(con, catalog().catalog_rows())
     found = discover_task(sources, manifest)
     items, bad = _items_from_sources(found, raw_dir, fetch_options, con, run_id)
     summary.inputs = len(items) + len(bad)
     if bad:
-        load_task(con, store.to_batch([], bad), run_id, {})
+        load_task(wh, store.to_batch([], bad), run_id, {})
         summary.quarantined += len(bad)
         summary.quarantine_reasons += [(q.source_uri, q.reason) for q in bad]
     version = stages.extractor_version()
@@ -208,7 +247,7 @@ def _run(con: Any, summary: RunSummary, t0: float, sources: list[str],
         f, todo, seen, n = chains.popleft()
         out = _outcome(f, todo, summary)
         launch_next()
-        summary.metrics += load_task(con, out, run_id, seen)
+        summary.metrics += load_task(wh, out, run_id, seen)
         summary.loaded += out.reports
         summary.skipped += len(seen)
         summary.quarantined += len(out.quarantined)
@@ -216,8 +255,7 @@ def _run(con: Any, summary: RunSummary, t0: float, sources: list[str],
         summary.failed_checks += out.failed_checks
         out.release()
         done += n
-        if PROGRESS is not None:
-            PROGRESS(done, len(items))
+        progress.report(done, len(items))
     summary.failed_checks += postload.refresh(con, summary.run_id, summary.loaded)
     _gone_and_failed(con, summary, found, prune_missing)
     summary.seconds = round(time.monotonic() - t0, 2)
@@ -227,7 +265,7 @@ def _run(con: Any, summary: RunSummary, t0: float, sources: list[str],
         "quarantined": summary.quarantined, "metrics": summary.metrics,
         "failed_checks": summary.failed_checks, "seconds": summary.seconds,
     })
-    export_task(con, lake, run_id)
+    export_task(wh, lake, run_id)
 
 
 def _gone_and_failed(con: Any, summary: RunSummary, found: list[Source],
@@ -244,3 +282,23 @@ def _gone_and_failed(con: Any, summary: RunSummary, found: list[Source],
         summary.pruned = runlog.prune_sources(con, failing)
     else:
         summary.kept = runlog.kept_reports(con, failing)
+
+
+def _record_interrupted(con: Any, summary: RunSummary, t0: float) -> None:
+    """Ctrl-C: the batches loaded so far stay (each was one transaction; the one under way,
+    if any, is rolled back) and `runs` says the run was interrupted. A second Ctrl-C must not
+    cut this short, so it is held off for the few statements it takes."""
+    with hold_interrupts():
+        store.rollback_quietly(con)
+        # what is in the warehouse, rather than what the counters reached before the signal
+        summary.loaded, summary.metrics = con.execute(
+            "select count(*), (select count(*) from metrics m join reports r using (report_id)"
+            " where r.run_id = $1) from reports where run_id = $1", [summary.run_id]).fetchone()
+        summary.seconds = round(time.monotonic() - t0, 2)
+        runlog.interrupt_run(con, {
+            "run_id": summary.run_id,
+            "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
+            "inputs": summary.inputs, "loaded": summary.loaded, "skipped": summary.skipped,
+            "quarantined": summary.quarantined, "metrics": summary.metrics,
+            "failed_checks": summary.failed_checks, "seconds": summary.seconds,
+        })

@@ -105,6 +105,14 @@ def _forkserver_runner_class() -> type:
             finally:
                 tr.multiprocessing = real
 
+        def __exit__(self, exc_type, exc, tb):  # type: ignore[no-untyped-def]
+            # Ctrl-C (or any abort that is not an error of the flow): the pool would wait for
+            # the batches under way, seconds to minutes; their results would not be loaded
+            if exc_type is not None and not issubclass(exc_type, Exception):
+                from flows.processes import abandon_pool
+                abandon_pool(self._executor)
+            return super().__exit__(exc_type, exc, tb)
+
     return ForkserverProcessPoolTaskRunner
 
 

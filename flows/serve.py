@@ -22,7 +22,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from types import FrameType
 from typing import Any
 
 from flows.cli import task_runner
+from flows.processes import die_with_parent, hold_interrupts
 from flows.settings import prefect_env
 
 __all__ = ["ServeError", "serve", "server_env", "start_server", "stop_server", "wait_healthy"]
@@ -96,28 +97,6 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A preexec hook making the server exit if we are killed outright (SIGKILL, OOM).
-
-    Linux only; the libc handle is loaded here, in the parent, because importing in a forked
-    child is unsafe.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-    parent = os.getpid()
-
-    def hook() -> None:
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-    return hook
-
-
 def start_server(port: int) -> tuple[subprocess.Popen[bytes], Path]:
     """Start `prefect server start` on 127.0.0.1:port in its own process group.
 
@@ -134,7 +113,7 @@ def start_server(port: int) -> tuple[subprocess.Popen[bytes], Path]:
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=_die_with_parent())
+                                preexec_fn=die_with_parent())
     return proc, log_path
 
 
@@ -203,21 +182,6 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     finally:
         if main:
             signal.signal(signal.SIGTERM, old)
-
-
-@contextmanager
-def _signals_ignored() -> Iterator[None]:
-    """Ignore SIGINT/SIGTERM for the few seconds it takes to stop the server we started."""
-    if not _in_main_thread():
-        yield
-        return
-    sigs = [signal.SIGINT] + ([signal.SIGTERM] if sys.platform != "win32" else [])
-    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in sigs}
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
 
 
 def _in_main_thread() -> bool:
@@ -300,7 +264,7 @@ def serve(cron: str, name: str, port: int, parameters: dict[str, Any],
         code = EXIT_SERVE
     finally:
         if server is not None:
-            with _signals_ignored():  # a second Ctrl-C must not orphan the server
+            with hold_interrupts():  # a second Ctrl-C must not orphan the server
                 _say(f"stopping the Prefect server (pid {server.pid})")
                 stop_server(server)
     if code == 0:

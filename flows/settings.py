@@ -2,8 +2,9 @@
 
 govinfo runs Prefect in its ephemeral mode (no server to start, no network): its state lives under
 the project's data/ folder, never in the user's home, analytics are off (otherwise it looks up a
-host at start), and the start-up timeout leaves room for a cold first run. Values the user has set
-in the environment win.
+host at start; DO_NOT_TRACK=1 keeps the client from printing a telemetry notice and writing
+PREFECT_HOME/.sdk_telemetry), and the start-up timeout leaves room for a cold first run. Values
+the user has set in the environment win.
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ def prefect_env(data_dir: Path | None = None) -> dict[str, str]:
     return {
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # the client's switch (Prefect 3.8 has no PREFECT_* setting for it): without it the
+        # first run in a terminal prints a telemetry notice and writes .sdk_telemetry/
+        "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
         "PREFECT_SERVER_UI_ENABLED": "false",
         "PREFECT_UI_ENABLED": "false",
@@ -39,6 +43,23 @@ def prefect_env(data_dir: Path | None = None) -> dict[str, str]:
         "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
         "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
     }
+
+
+def keep_sdk_telemetry_off() -> None:
+    """Stop Prefect 3.8 from writing PREFECT_HOME/.sdk_telemetry when DO_NOT_TRACK is set.
+
+    DO_NOT_TRACK stops its notice and its events, but not its "milestones": the first flow
+    defined and the first flow run in a terminal still write a device id and a milestones
+    file. Call after importing Prefect and before defining a flow (flows.ingest does); every
+    process that imports the flows does so through it.
+    """
+    if os.environ.get("DO_NOT_TRACK", "").lower() not in ("1", "true", "yes"):
+        return  # the user turned it on
+    import prefect._internal.analytics as analytics  # read at each call by Prefect's callers
+
+    def no_milestone(milestone: str) -> bool:
+        return False
+    analytics.try_mark_milestone = no_milestone
 
 
 def _migrated_marker(home: Path) -> Path:

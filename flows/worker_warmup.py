@@ -1,6 +1,7 @@
 """Imported by the process runner's forkserver before it forks workers (see flows.runners).
 
-Why: whatever this import loads, every worker inherits already loaded. It imports Prefect's
+Why: whatever this import loads, every worker inherits already loaded. It also makes every
+worker ignore Ctrl-C and die with the forkserver (see flows.processes). It imports Prefect's
 task engine and our stages, and warms the tables a worker would otherwise build on its first
 documents: the catalog and its match caches, OpenCC, the code-point tables, and the division
 names of every year. It must never fail a run: a warm-up problem only costs the speed-up.
@@ -14,6 +15,9 @@ import prefect.task_engine  # noqa: F401  (the bulk of a worker's start-up)
 import prefect.task_runners  # noqa: F401
 
 from flows import stages
+from flows.processes import prepare_forkserver
+
+prepare_forkserver()
 
 _SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

@@ -265,6 +265,26 @@ def test_warehouse_is_readable_by_duckdb_1_4(seed_run) -> None:
     assert 64 <= struct.unpack("<Q", head[12:20])[0] <= 67
 
 
+def test_an_interrupted_run_is_recorded_as_such(tmp_path):
+    """The `runs` row of a run stopped by Ctrl-C (tests/test_terminal.py presses it for real)
+    says so and how far it got, and a later run leaves it as it is."""
+    from datetime import datetime
+    from warehouse import runlog
+    con = store.connect(tmp_path / "w.duckdb")
+    try:
+        runlog.start_run(con, "r1", datetime(2025, 1, 1), "in/")
+        runlog.interrupt_run(con, {"run_id": "r1", "finished_at": datetime(2025, 1, 1, 0, 1),
+                                   "inputs": 9, "loaded": 4, "skipped": 0, "quarantined": 0,
+                                   "metrics": 80, "failed_checks": 0, "seconds": 1.5})
+        assert runlog.start_run(con, "r2", datetime(2025, 1, 2), "in/") == 0
+        assert con.execute("select run_id, status, inputs, loaded, metrics, error from runs "
+                           "order by run_id").fetchall() == [
+            ("r1", "interrupted", 9, 4, 80, "interrupted by the user (Ctrl-C)"),
+            ("r2", "running", None, None, None, None)]
+    finally:
+        con.close()
+
+
 def test_a_failing_batch_leaves_the_warehouse_as_it_was(tmp_path, seed_run):
     wh = tmp_path / "w.duckdb"
     wh.write_bytes(Path(seed_run["warehouse"]).read_bytes())

@@ -48,7 +48,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> int:
         failed = con.execute("select count(*) from checks where \"check\" = ? and status = 'fail'",
                              [CHECK]).fetchone()[0]
         con.execute("commit")
-    except Exception:
+    except BaseException:  # Ctrl-C too: the run then records itself on this connection
         con.execute("rollback")
         raise
     return int(failed)

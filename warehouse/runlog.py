@@ -2,9 +2,10 @@
 
 Why a run is written when it starts, not only when it ends: a run killed by the kernel (out of
 memory), by kill -9 or by a crash in the flow itself must still leave a trace. The row says
-`running` until the run finishes (`finished`) or fails (`failed`, with the error); a later run
-finding a row still `running` knows its process is gone (one writer holds the warehouse at a
-time) and marks it `interrupted`.
+`running` until the run finishes (`finished`) or fails (`failed`, with the error), or is
+stopped by Ctrl-C (`interrupted`, with how far it got); a later run finding a row still
+`running` knows its process is gone (one writer holds the warehouse at a time) and marks it
+`interrupted`.
 
 Why sources have a status: a source that fails after it was loaded (a URL answering 503 or
 timing out, a named file that is gone, a file gone from its folder) keeps its last good report.
@@ -43,6 +44,18 @@ def finish_run(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> None:
         "update runs set finished_at = ?, inputs = ?, loaded = ?, skipped = ?, "
         "quarantined = ?, metrics = ?, failed_checks = ?, seconds = ?, status = 'finished' "
         "where run_id = ?",
+        [run["finished_at"], run["inputs"], run["loaded"], run["skipped"],
+         run["quarantined"], run["metrics"], run["failed_checks"], run["seconds"],
+         run["run_id"]])
+
+
+def interrupt_run(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> None:
+    """Ctrl-C: the run stopped where the user asked; what it loaded (whole batches) stays,
+    and the row says how far it got."""
+    con.execute(
+        "update runs set finished_at = ?, inputs = ?, loaded = ?, skipped = ?, "
+        "quarantined = ?, metrics = ?, failed_checks = ?, seconds = ?, status = 'interrupted', "
+        "error = 'interrupted by the user (Ctrl-C)' where run_id = ?",
         [run["finished_at"], run["inputs"], run["loaded"], run["skipped"],
          run["quarantined"], run["metrics"], run["failed_checks"], run["seconds"],
          run["run_id"]])
