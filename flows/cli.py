@@ -1,16 +1,15 @@
-"""`govinfo`: run, query, serve, status.
+"""govinfo: government information disclosure annual reports -> DuckDB warehouse + Parquet lake.
 
-`run` exits 0 when every input was loaded or quarantined with a reason, and non-zero only when
-the pipeline itself could not work (bad arguments, warehouse unwritable).
+`run` exits 0 when every input was loaded or quarantined with a reason, 2 when the pipeline
+itself could not work (a source or manifest that does not exist, bad arguments, warehouse
+unwritable), and 130 when interrupted (Ctrl-C; whole batches loaded until then stay).
 """
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,66 +20,102 @@ EXIT_PIPELINE = 2
 EXIT_INTERRUPTED = 130  # the shell's convention for a command ended by SIGINT
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Every option's help ends with its default (or says it is required), so that `--help`
+    alone tells what a bare command does."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if not action.option_strings or action.default is argparse.SUPPRESS:
+            return text
+        if action.required:
+            return f"{text} (required)"
+        if "default" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warehouse", default=str(DATA_DIR / "warehouse.duckdb"),
-                   help="DuckDB file (default data/warehouse.duckdb)")
-    p.add_argument("--lake", default=str(DATA_DIR / "lake"),
-                   help="Parquet lake folder (default data/lake)")
+                   help="DuckDB file of the warehouse")
+    p.add_argument("--lake", default=str(DATA_DIR / "lake"), help="Parquet lake folder")
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("sources", nargs="*", help="files, folders, globs or http(s) URLs")
-    p.add_argument("--manifest", help="a file listing sources (lines, or CSV with a source column)")
-    p.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1),
-                   help="parallel workers for the CPU stages")
+    p.add_argument("sources", nargs="*",
+                   help="files, folders (walked recursively), globs or http(s) URLs "
+                        f"(default: the bundled samples in {SAMPLES})")
+    p.add_argument("--manifest", help="a file listing sources: one per line, or CSV with a "
+                                      "`source` column (default: none)")
+    cores = max(1, os.cpu_count() or 1)
+    p.add_argument("--workers", type=int, default=cores,
+                   help=f"parallel workers for the CPU stages (default: the number of cores, "
+                        f"{cores} here)")
     p.add_argument("--task-runner", choices=["auto", "thread", "process", "dask"],
                    default="auto",
-                   help="auto (default): process when --workers > 1 and there are at least "
-                        "250 inputs, else thread")
-    p.add_argument("--dask-address", help="join an existing Dask cluster (tcp://host:8786)")
+                   help="auto: process when --workers > 1 and there are at least 250 "
+                        "inputs, else thread")
+    p.add_argument("--dask-address", help="join an existing Dask cluster, tcp://host:8786 "
+                                          "(default: a local cluster)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="documents per task (default: from the number of inputs and "
                         "workers, 20 to 250)")
     p.add_argument("--raw-dir", default=str(DATA_DIR / "raw"),
                    help="content-addressed store of fetched bodies")
-    p.add_argument("--connect-timeout", type=float, default=10.0)
-    p.add_argument("--read-timeout", type=float, default=30.0)
+    p.add_argument("--connect-timeout", type=float, default=10.0, help="seconds, per URL")
+    p.add_argument("--read-timeout", type=float, default=30.0, help="seconds, per URL")
     p.add_argument("--retries", type=int, default=3, help="attempts per URL")
     p.add_argument("--url-timeout", type=float, default=300.0,
-                   help="total seconds per URL, all attempts included (default 300)")
+                   help="total seconds per URL, all attempts included")
     p.add_argument("--prune-missing", action="store_true",
                    help="drop the reports of sources that fail or are gone (default: keep "
                         "the last good report)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="govinfo", description=__doc__)
-    sub = ap.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="ingest sources and load the warehouse")
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        ver = version("govinfo-etl")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        ver = "unknown"
+    ap = argparse.ArgumentParser(prog="govinfo", description=__doc__,
+                                 formatter_class=_HelpFormatter)
+    ap.add_argument("--version", action="version", version=f"govinfo {ver}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text, formatter_class=_HelpFormatter)
+
+    run = command("run", "ingest sources and load the warehouse")
     _run_args(run)
     _common(run)
-    q = sub.add_parser("query", help="run read-only SQL against the warehouse")
-    q.add_argument("sql")
-    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    q = command("query", "run read-only SQL against the warehouse")
+    q.add_argument("sql", help="the SQL, or - to read it from standard input")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="output format")
     q.add_argument("--wait", type=float, default=60.0,
-                   help="seconds to wait while a load holds the warehouse")
+                   help="seconds to wait while a run holds the warehouse")
     q.add_argument("--timeout", type=float, default=300.0, help="seconds a query may run")
     q.add_argument("--memory-limit", default="2GB", help="memory a query may use")
     _common(q)
-    lp = sub.add_parser("lake-path", help="print the folder of the lake's current version")
+    lp = command("lake-path", "print the folder of the lake's current version")
     lp.add_argument("--lake", default=str(DATA_DIR / "lake"), help="Parquet lake folder")
-    st = sub.add_parser("status", help="last runs and counts")
-    st.add_argument("--wait", type=float, default=60.0)
+    st = command("status", "last runs and counts")
+    st.add_argument("--wait", type=float, default=60.0,
+                    help="seconds to wait while a run holds the warehouse")
     _common(st)
-    sv = sub.add_parser("serve", help="serve the ingestion flow on a schedule (Prefect)")
+    sv = command("serve", "serve the ingestion flow on a schedule (Prefect)")
     sv.add_argument("--cron", required=True, help='cron schedule, e.g. "0 3 * * *"')
-    sv.add_argument("--name", default="govinfo-scheduled")
-    sv.add_argument("--port", type=int, default=4200, help="port of the Prefect server it starts")
+    sv.add_argument("--name", default="govinfo-scheduled", help="name of the deployment")
+    sv.add_argument("--port", type=int, default=4200,
+                    help="port of the Prefect server it starts on 127.0.0.1")
     _run_args(sv)
     _common(sv)
     from flows import export, report  # the analysis set for people who do not write SQL
     report.add_parser(sub, _common)
     export.add_parser(sub, _common)
+    for p in sub.choices.values():  # theirs too: every option's help says its default
+        p.formatter_class = _HelpFormatter
     return ap
 
 
@@ -94,27 +129,19 @@ def _fetch_options(args: argparse.Namespace) -> dict[str, Any]:
             "retries": args.retries, "total_timeout": args.url_timeout}
 
 
-def _check_writable(warehouse: str, lake: str) -> str | None:
-    for target in (Path(warehouse).parent, Path(lake)):
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            return f"cannot create {target}: {e.strerror}"
-        if not os.access(target, os.W_OK):
-            return f"{target} is not writable"
-    if Path(warehouse).exists() and not os.access(warehouse, os.W_OK):
-        return f"{warehouse} is not writable"
-    return None
-
-
 def _bad_run_args(args: argparse.Namespace, command: str) -> bool:
-    problem = _check_writable(args.warehouse, args.lake)
-    if problem is None and (args.workers < 1 or
-                            (args.batch_size is not None and args.batch_size < 1)):
-        problem = "--workers and --batch-size must be at least 1"
-    if problem:
-        print(f"govinfo {command}: {problem}", file=sys.stderr)
-    return problem is not None
+    """Say (one line each) what is wrong with what the user typed; True if anything is."""
+    from flows.preflight import manifest_problem, missing_sources, output_problem
+    problems = missing_sources(args.sources)
+    problems.append(manifest_problem(args.manifest))
+    if args.workers < 1 or (args.batch_size is not None and args.batch_size < 1):
+        problems.append("--workers and --batch-size must be at least 1")
+    problems = [p for p in problems if p]
+    if not problems:  # creates the output folders: only once the rest is right
+        problems = [p for p in [output_problem(args.warehouse, args.lake)] if p]
+    for p in problems:
+        print(f"govinfo {command}: {p}", file=sys.stderr)
+    return bool(problems)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -160,11 +187,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from flows.settings import mark_migrated
     mark_migrated()
-    _print_summary(summary, args.warehouse)
+    _print_summary(summary, args.warehouse, time.monotonic() - args.started)
     return 0
 
 
-def _print_summary(s: dict[str, Any], warehouse: str) -> None:
+def _print_summary(s: dict[str, Any], warehouse: str, seconds: float) -> None:
     lines = [
         "govinfo run finished",
         f"  inputs            {s['inputs']}",
@@ -179,7 +206,7 @@ def _print_summary(s: dict[str, Any], warehouse: str) -> None:
           if s.get("pruned") else []),
         *([f"  retried alone     {s['retried']} input(s) of batches whose worker failed"]
           if s.get("retried") else []),
-        f"  seconds           {s['seconds']}",
+        f"  seconds           {seconds:.2f}",
         f"  warehouse         {warehouse}",
     ]
     reasons = s.get("quarantine_reasons") or []
@@ -188,113 +215,6 @@ def _print_summary(s: dict[str, Any], warehouse: str) -> None:
     if len(reasons) > 8:
         lines.append(f"    … and {len(reasons) - 8} more (govinfo query \"select * from quarantine\")")
     print("\n".join(lines))
-
-
-def _connect_ro(warehouse: str, wait: float):
-    from warehouse.store import connect
-    if not Path(warehouse).exists():
-        raise FileNotFoundError(f"no warehouse at {warehouse} (run `govinfo run` first)")
-    return connect(warehouse, read_only=True, retries=wait)
-
-
-def format_result(columns: list[str], rows: list[tuple], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False,
-                          default=str, indent=1)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(columns)
-        w.writerows(rows)
-        return buf.getvalue().rstrip("\n")
-    cells = [[("NULL" if v is None else str(v)) for v in r] for r in rows]
-    widths = [max([len(c)] + [min(60, len(r[i])) for r in cells]) for i, c in enumerate(columns)]
-    out = [" | ".join(c.ljust(w) for c, w in zip(columns, widths)),
-           "-+-".join("-" * w for w in widths)]
-    out += [" | ".join(v[:60].ljust(w) for v, w in zip(r, widths)) for r in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out)
-
-
-def _open_or_report(args: argparse.Namespace, command: str):
-    """A read-only connection, or None after telling the user why there is none."""
-    import duckdb
-    try:
-        return _connect_ro(args.warehouse, args.wait)
-    except (FileNotFoundError, duckdb.Error) as e:
-        print(f"govinfo {command}: {e}", file=sys.stderr)
-        return None
-
-
-def cmd_query(args: argparse.Namespace) -> int:
-    """The SQL runs in a sandbox (warehouse/query.py): it can read the warehouse and the lake,
-    nothing else, within a time and a memory limit."""
-    import duckdb
-    from warehouse import query
-    if not Path(args.warehouse).exists():
-        print(f"govinfo query: no warehouse at {args.warehouse} (run `govinfo run` first)",
-              file=sys.stderr)
-        return EXIT_PIPELINE
-    try:
-        result = query.run(args.warehouse, args.lake, args.sql, wait=args.wait,
-                           timeout=args.timeout, memory_limit=args.memory_limit)
-    except query.QueryRefused as e:
-        print(f"govinfo query: {e}", file=sys.stderr)
-        return 1
-    except duckdb.IOException as e:  # the warehouse is held by a load, or unreadable
-        print(f"govinfo query: {e}", file=sys.stderr)
-        return EXIT_PIPELINE
-    except duckdb.Error as e:
-        print(f"govinfo query: {e}", file=sys.stderr)
-        return 1
-    print(format_result(result.columns, result.rows, args.format))
-    return 0
-
-
-def cmd_lake_path(args: argparse.Namespace) -> int:
-    """For readers: the one folder that holds every table of the last published run."""
-    from warehouse.lake import LakeError, resolve
-    try:
-        print(resolve(args.lake))
-    except LakeError as e:
-        print(f"govinfo lake-path: {e}", file=sys.stderr)
-        return EXIT_PIPELINE
-    return 0
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    con = _open_or_report(args, "status")
-    if con is None:
-        return EXIT_PIPELINE
-    try:
-        counts = con.execute("""select
-            (select count(*) from reports), (select count(*) from metrics),
-            (select count(*) from checks where status = 'fail'),
-            (select count(*) from quarantine),
-            (select count(*) from reports where status = 'partial'),
-            (select count(*) from reports where status = 'empty')""").fetchone()
-        runs = con.execute("""select run_id[:8], started_at, inputs, loaded, skipped, quarantined,
-            metrics, failed_checks, seconds from runs order by started_at desc limit 5""").fetchall()
-        tables = con.execute("""select count(*) filter (where fully_read),
-            count(*) filter (where tables_found > 0 and not coalesce(fully_read, false)),
-            coalesce(sum(cells_read), 0), coalesce(sum(cells_expected), 0),
-            coalesce(sum(cells_in_doubt), 0), coalesce(sum(identities_failed), 0)
-            from report_completeness""").fetchone()
-        from warehouse.datatests import status_lines
-        tests = status_lines(con)
-    finally:
-        con.close()
-    print(f"warehouse {args.warehouse}")
-    print(f"  reports {counts[0]} (partial {counts[4]}, empty {counts[5]}), metrics {counts[1]}, "
-          f"failed checks {counts[2]}, quarantined inputs {counts[3]}")
-    print(f"  tables: {tables[0]} reports with tables 2-4 fully read, {tables[1]} read in part; "
-          f"cells read {tables[2]} of {tables[3]}, in doubt {tables[4]}, "
-          f"identities failed {tables[5]} (view report_completeness)")
-    print("\n".join(tests))
-    print("last runs:")
-    print(format_result(["run", "started_at", "inputs", "loaded", "skipped", "quarantined",
-                         "metrics", "failed_checks", "seconds"], runs, "table"))
-    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -314,12 +234,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    started = time.monotonic()  # the summary's seconds: the whole command, start-up included
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
+    args.started = started
+    from flows import query
     from flows.export import cmd_export
     from flows.report import cmd_report
-    handler = {"run": cmd_run, "query": cmd_query, "status": cmd_status, "serve": cmd_serve,
-               "lake-path": cmd_lake_path, "report": cmd_report, "export": cmd_export}
-    return handler[args.command](args)
+    handler = {"run": cmd_run, "query": query.cmd_query, "status": query.cmd_status,
+               "serve": cmd_serve, "lake-path": query.cmd_lake_path, "report": cmd_report,
+               "export": cmd_export}[args.command]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:  # before a run's flow started (its own case is in cmd_run)
+        from flows.processes import stop_workers
+        stop_workers()
+        print(f"\ngovinfo {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":
