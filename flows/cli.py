@@ -132,7 +132,7 @@ def _fetch_options(args: argparse.Namespace) -> dict[str, Any]:
 def _bad_run_args(args: argparse.Namespace, command: str) -> bool:
     """Say (one line each) what is wrong with what the user typed; True if anything is."""
     from flows.preflight import manifest_problem, missing_sources, output_problem
-    problems = missing_sources(args.sources)
+    problems = missing_sources(args.sources, args.warehouse)
     problems.append(manifest_problem(args.manifest))
     if args.workers < 1 or (args.batch_size is not None and args.batch_size < 1):
         problems.append("--workers and --batch-size must be at least 1")

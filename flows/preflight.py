@@ -20,9 +20,15 @@ _GLOB_CHARS = frozenset("*?[")
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 
 
-def missing_sources(sources: list[str]) -> list[str]:
-    """A message for each source named on the command line that stands for nothing."""
+def missing_sources(sources: list[str], warehouse: str | None = None) -> list[str]:
+    """A message for each source named on the command line that stands for nothing.
+
+    A file the warehouse already loaded is not a typo but a source that went away: the run
+    goes on, keeps its last good report and records the failure (flows/sources.py,
+    warehouse/runlog.py), so a scheduled run does not stop over one vanished file.
+    """
     problems = []
+    known = _loaded_sources(warehouse) if warehouse else frozenset()
     for entry in sources:
         url = _URL.match(entry)
         if url:
@@ -37,8 +43,23 @@ def missing_sources(sources: list[str]) -> list[str]:
             if next(glob.iglob(path, recursive=True), None) is None:
                 problems.append(f"no file matches {entry}")
             continue
-        problems.append(f"no such file or folder: {entry}")
+        if os.path.abspath(path) not in known:
+            problems.append(f"no such file or folder: {entry}")
     return problems
+
+
+def _loaded_sources(warehouse: str) -> frozenset[str]:
+    """The file paths the warehouse holds reports from; empty when it cannot be read now
+    (no file yet, not a warehouse, or locked by a running job)."""
+    if not Path(warehouse).is_file() or not_a_duckdb_file(warehouse):
+        return frozenset()
+    import duckdb
+    try:
+        with duckdb.connect(warehouse, read_only=True) as con:
+            rows = con.execute("select distinct source_uri from report_sources").fetchall()
+    except duckdb.Error:
+        return frozenset()
+    return frozenset(uri for (uri,) in rows)
 
 
 def manifest_problem(manifest: str | None) -> str | None:
