@@ -152,3 +152,21 @@ def test_county_report_wording():
     assert m[("training.attendees", "", "year")][0] == 420
     assert m[("reading_rooms.count", "", "year")][0] == 25
     assert m[("reading_rooms.visitors", "", "year")][0] == 1200
+
+
+def test_figures_stated_for_part_of_the_body_are_not_its_total():
+    # a county's total split by who published it: only the whole county's figure is the total
+    m = metrics("2013年县直各单位主动公开政府信息3933条，占79%。各乡镇主动公开政府信息1037条，占21%。")
+    assert ("proactive.total", "", "year") not in m
+    m = metrics("县直各单位主动公开政府信息3933条。全县各乡镇、县直各单位共主动公开政府信息4970条。")
+    assert m[("proactive.total", "", "year")] == (4970.0, "exact", "prose")
+    m = metrics("县直各单位和各乡镇共主动公开政府信息4970条。")
+    assert m[("proactive.total", "", "year")] == (4970.0, "exact", "prose")
+
+
+def test_legacy_outcome_words_that_are_no_single_outcome():
+    m = metrics("对依申请公开的答复总数21条，其中同意公开答复数17条，其它公开答复数2条，免于公开答复数2条。"
+                "制作政府信息总数3978条，不予公开信息数1854条。")
+    assert m[("requests.answered", "", "year")] == (21.0, "exact", "prose")
+    assert m[("requests.granted", "", "year")] == (17.0, "exact", "prose")
+    assert m[("requests.denied", "", "year")] == (2.0, "exact", "prose")

@@ -18,6 +18,7 @@ from transforms.extract_types import Extraction, Metric, Observation
 from transforms.implied import implied_observations
 from transforms.legacy_tables import find_legacy_tables, read_legacy_table
 from transforms.national_tables import read_national_tables
+from transforms.parts import part_named
 from transforms.prose import ProseValue, heading_context, headings, read_prose, zero_statements
 from transforms.template_observations import (defer_to_template, prose_figures,
                                               template_observations)
@@ -121,14 +122,20 @@ def _table_observations(cat: Catalog, table_values: list[TableValue]) -> list[Ob
 def _prose_obs(cat: Catalog, pv: ProseValue, code_hint: str | None = None) -> Observation:
     code = code_hint
     breakdown = ""
+    note = None
     if code is None and not pv.other_time:
         m = cat.match(pv.label, "", pv.context, pv.unit_word)
         if m:
             code, breakdown = m.code, m.breakdown or ""
+            part = part_named(pv.label)
+            if part:
+                code, breakdown = None, ""
+                note = f"stated for part of the body ({part}), not its total: no metric"
     # positional, in field order (see _table_observations)
     return Observation(
         pv.label, "", pv.value, pv.unit_word, pv.qualifier, "prose", code, breakdown,
-        pv.period, pv.num_start, pv.num_end, pv.start, pv.end, pv.part_of, pv.percent)
+        pv.period, pv.num_start, pv.num_end, pv.start, pv.end, pv.part_of, pv.percent,
+        None, None, note)
 
 
 def extract(doc: Document, report_year: int | None,
