@@ -170,3 +170,14 @@ def test_legacy_outcome_words_that_are_no_single_outcome():
     assert m[("requests.answered", "", "year")] == (21.0, "exact", "prose")
     assert m[("requests.granted", "", "year")] == (17.0, "exact", "prose")
     assert m[("requests.denied", "", "year")] == (2.0, "exact", "prose")
+
+
+def test_cases_of_both_kinds_counted_together():
+    # the combined count is neither kind alone; with one kind stated, the other is the rest
+    m = metrics("全年共发生4起因政府信息公开申请行政复议、提起行政诉讼的案件。另外2起行政复议也已妥善处理。")
+    assert m[("disputes.total", "", "year")] == (4.0, "exact", "prose")
+    assert m[("review.total", "", "year")] == (2.0, "exact", "prose")
+    assert m[("litigation.total", "", "year")] == (2.0, "exact", "derived")
+    m = metrics("发生行政复议和行政诉讼案件3起。")
+    assert m[("disputes.total", "", "year")] == (3.0, "exact", "prose")
+    assert ("litigation.total", "", "year") not in m and ("review.total", "", "year") not in m

@@ -77,6 +77,11 @@ DERIVED_SUMS: dict[str, list[str]] = {
         "requests.not_processed_publication", "requests.not_processed_massive",
         "requests.not_processed_confirm"],
 }
+# a whole the report states with all but one of its parts: the missing part is the remainder
+# ("行政复议、行政诉讼案件共4起 … 另外2起行政复议": 2 lawsuits)
+DERIVED_REMAINDERS: dict[str, list[str]] = {
+    "disputes.total": ["review.total", "litigation.total"],
+}
 LITIGATION = ["litigation.upheld", "litigation.corrected", "litigation.other",
               "litigation.pending", "litigation.total"]
 
@@ -303,7 +308,8 @@ def _resolve(cat: Catalog, text: str, ex: Extraction) -> None:
 
 
 def _derive(cat: Catalog, ex: Extraction) -> None:
-    """Sums the report does not state: group totals of table 3, litigation over its two kinds."""
+    """Sums the report does not state: group totals of table 3, litigation over its two kinds;
+    and the one part a stated whole leaves (disputes less reconsiderations)."""
     m = ex.metrics
     breakdowns = sorted({k[1] for k in m})  # sorted: row order must not depend on hashing
     for total, parts in DERIVED_SUMS.items():
@@ -321,6 +327,16 @@ def _derive(cat: Catalog, ex: Extraction) -> None:
             else:
                 m[key] = Metric(total, b, "year", float(sum(vals)), cat.unit(total), "exact",
                                 "derived", "sum of " + ", ".join(parts), None, None)
+    for whole, parts in DERIVED_REMAINDERS.items():
+        stated = m.get((whole, "", "year"))
+        missing = [p for p in parts if (p, "", "year") not in m]
+        if stated is None or len(missing) != 1:
+            continue
+        rest = stated.value - sum(m[(p, "", "year")].value for p in parts if p not in missing)
+        if rest >= 0:
+            m[(missing[0], "", "year")] = Metric(
+                missing[0], "", "year", rest, cat.unit(missing[0]), stated.qualifier, "derived",
+                f"{whole} - " + " - ".join(p for p in parts if p not in missing), None, None)
     for code in LITIGATION:
         key = (code, "", "year")
         parts = [(code, "direct", "year"), (code, "after_review", "year")]

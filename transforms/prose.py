@@ -26,7 +26,8 @@ _HEADING2 = re.compile(r"^\([一二三四五六七八九十]+\)\s*\S.{0,40}$")
 _PCT = re.compile(r"^[,]?\s*(?:占[^,;。%]{0,20}?|比例[为是]?|为)?(\d+(?:\.\d+)?)\s?%")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
 _OTHER_TIME = re.compile(r"比上年|较上年|同比|去年|上一年度|前一年")
-_STOP_LABELS = {"", "其中", "另外", "此外", "另有", "还有", "共", "合计", "共计", "累计", "全年", "分别"}
+_STOP_LABELS = {"", "其中", "另外", "此外", "另有", "还有", "共", "合计", "共计", "累计", "全年", "分别",
+                "发生", "共有", "有", "出现"}  # 共发生4起…案件: what was counted follows the figure
 _CUMULATIVE = re.compile(r"累计|历年|自\S{0,12}以来|条例实施以来")
 _YEAR_CUE = re.compile(r"本年度|本年|今年|全年|新增|年内|当年|年度内")
 # 六个部分组成, 三个方面: how the report itself is organised, not a count of anything reported
