@@ -70,7 +70,8 @@ def _migrated_marker(home: Path) -> Path:
 def apply_prefect_env(data_dir: Path | None = None, overrides: dict[str, str] | None = None) -> None:
     env = prefect_env(data_dir)
     env.update(overrides or {})
-    home = Path(env["PREFECT_HOME"])
+    # the environment wins (setdefault below), so the home to look in is the one in effect
+    home = Path(os.environ.get("PREFECT_HOME") or env["PREFECT_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     # the ephemeral server migrates its database (prefect.db) at every start unless told it is
     # current, which it is once a run of this Prefect version has succeeded here. Only that
