@@ -660,7 +660,7 @@ def profile_flow(src: Path, work: Path, args: argparse.Namespace) -> None:
     from flows.settings import apply_prefect_env
     apply_prefect_env()
     import flows.stages as stages
-    from warehouse import crosschecks, lake, store
+    from warehouse import lake, postload, runlog, store
 
     spent: dict[str, float] = {}
     lock = threading.Lock()
@@ -680,7 +680,7 @@ def profile_flow(src: Path, work: Path, args: argparse.Namespace) -> None:
     for name in ("read_bytes", "decode", "normalize", "identify_reports", "extract_metrics"):
         setattr(stages, name, timed(name, getattr(stages, name)))
     for mod, name in ((store, "connect"), (store, "load_catalog"), (store, "known_reports"),
-                      (store, "load_batch"), (store, "record_run"), (crosschecks, "refresh"),
+                      (store, "load_batch"), (runlog, "finish_run"), (postload, "refresh"),
                       (lake, "export")):
         setattr(mod, name, timed(f"{mod.__name__.split('.')[-1]}.{name}", getattr(mod, name)))
     from flows.cli import task_runner
