@@ -25,6 +25,7 @@ import duckdb
 import pytest
 
 from flows.cli import main
+from tests.hostile import rows as _query
 from warehouse import store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,14 +133,6 @@ def _metrics(warehouse: Path) -> set[tuple[str, str, str, str, float]]:
     finally:
         con.close()
     return {(PurePosixPath(urlsplit(uri).path).stem, *rest) for uri, *rest in rows}
-
-
-def _query(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

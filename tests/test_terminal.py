@@ -25,11 +25,11 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
 import psutil
 import pytest
 
 from tests.conftest import ROOT, seed_paths
+from tests.hostile import rows as _query
 
 GOVINFO = str(Path(sys.executable).with_name("govinfo"))
 BATCH = 10
@@ -157,14 +157,6 @@ def _run_args(src: Path, tmp: Path) -> list[str]:
     return [GOVINFO, "run", str(src), "--task-runner", "process", "--workers", "2",
             "--warehouse", str(tmp / "w.duckdb"), "--lake", str(tmp / "lake"),
             "--raw-dir", str(tmp / "raw")]
-
-
-def _query(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_terminal_run_of_300_files_loads_them_all(tmp_path: Path, data_dir: Path) -> None:

@@ -40,25 +40,24 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime,
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> None:
-    con.execute(
-        "update runs set finished_at = ?, inputs = ?, loaded = ?, skipped = ?, "
-        "quarantined = ?, metrics = ?, failed_checks = ?, seconds = ?, status = 'finished' "
-        "where run_id = ?",
-        [run["finished_at"], run["inputs"], run["loaded"], run["skipped"],
-         run["quarantined"], run["metrics"], run["failed_checks"], run["seconds"],
-         run["run_id"]])
+    _close_run(con, run, "finished", None)
 
 
 def interrupt_run(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> None:
     """Ctrl-C: the run stopped where the user asked; what it loaded (whole batches) stays,
     and the row says how far it got."""
+    _close_run(con, run, "interrupted", "interrupted by the user (Ctrl-C)")
+
+
+def _close_run(con: duckdb.DuckDBPyConnection, run: dict[str, Any], status: str,
+               error: str | None) -> None:
     con.execute(
         "update runs set finished_at = ?, inputs = ?, loaded = ?, skipped = ?, "
-        "quarantined = ?, metrics = ?, failed_checks = ?, seconds = ?, status = 'interrupted', "
-        "error = 'interrupted by the user (Ctrl-C)' where run_id = ?",
+        "quarantined = ?, metrics = ?, failed_checks = ?, seconds = ?, status = ?, "
+        "error = coalesce(?, error) where run_id = ?",
         [run["finished_at"], run["inputs"], run["loaded"], run["skipped"],
          run["quarantined"], run["metrics"], run["failed_checks"], run["seconds"],
-         run["run_id"]])
+         status, error, run["run_id"]])
 
 
 def fail_run(con: duckdb.DuckDBPyConnection, run_id: str, error: str) -> None:
