@@ -28,7 +28,7 @@ def missing_sources(sources: list[str], warehouse: str | None = None) -> list[st
     warehouse/runlog.py), so a scheduled run does not stop over one vanished file.
     """
     problems = []
-    known = _loaded_sources(warehouse) if warehouse else frozenset()
+    known: frozenset[str] | None = None  # read from the warehouse only if a path is missing
     for entry in sources:
         url = _URL.match(entry)
         if url:
@@ -43,6 +43,8 @@ def missing_sources(sources: list[str], warehouse: str | None = None) -> list[st
             if next(glob.iglob(path, recursive=True), None) is None:
                 problems.append(f"no file matches {entry}")
             continue
+        if known is None:
+            known = _loaded_sources(warehouse) if warehouse else frozenset()
         if os.path.abspath(path) not in known:
             problems.append(f"no such file or folder: {entry}")
     return problems
